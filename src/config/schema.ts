@@ -1,0 +1,62 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The whole configuration, validated at start. Every key has a default that gives the
+ * embedded setup (embedded PostgreSQL, file object store, local runner) so that a fresh
+ * clone runs with no configuration at all.
+ */
+export const ConfigSchema = Type.Object(
+  {
+    home: Type.String({ minLength: 1, description: 'Data directory for the embedded defaults' }),
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    adminKey: Type.Optional(Type.String({ minLength: 16, description: 'Bootstrap admin API key' })),
+    databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    /** Mixed into encoded ids; set the same value on every replica. */
+    idSecret: Type.Optional(Type.String({ minLength: 8 })),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    ),
+    objectStore: Type.Object(
+      {
+        backend: Type.Union([Type.Literal('file'), Type.Literal('s3')]),
+        path: Type.Optional(Type.String({ minLength: 1 })),
+        s3: Type.Optional(
+          Type.Object(
+            {
+              bucket: Type.String({ minLength: 3 }),
+              endpoint: Type.Optional(Type.String({ pattern: '^https?://' })),
+              region: Type.String({ minLength: 1 }),
+              accessKeyId: Type.Optional(Type.String()),
+              secretAccessKey: Type.Optional(Type.String()),
+              forcePathStyle: Type.Boolean(),
+              prefix: Type.String(),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        cache: Type.Object(
+          {
+            path: Type.Optional(Type.String({ minLength: 1 })),
+            maxBytes: Type.Integer({ minimum: 0 }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    tasks: Type.Object(
+      {
+        leaseSeconds: Type.Number({ exclusiveMinimum: 0 }),
+        heartbeatSeconds: Type.Number({ exclusiveMinimum: 0 }),
+        pollMilliseconds: Type.Integer({ minimum: 10 }),
+        concurrency: Type.Integer({ minimum: 1, maximum: 1024 }),
+        shutdownSeconds: Type.Number({ minimum: 0 }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
