@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,7 +53,12 @@ export async function ensureEmbeddedPostgres(home: string, log: (msg: string) =>
   const stateFile = path.join(root, 'state.json');
   const ids = postgresIds();
   mkdirSync(root, { recursive: true });
-  if (ids) chownSync(root, ids.uid, ids.gid);
+  if (ids) {
+    // PostgreSQL refuses to run as root, so it runs as the postgres user, who must be able to
+    // reach and own its directory.
+    chmodSync(home, 0o755);
+    chownSync(root, ids.uid, ids.gid);
+  }
 
   let state: EmbeddedState;
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
