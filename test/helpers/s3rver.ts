@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export interface S3rverHandle {
+  /** e.g. http://127.0.0.1:41234 */
+  endpoint: string;
+  /** An existing, empty bucket. */
+  bucket: string;
+  /** The client settings s3rver needs, shaped like `objectStore.s3` in the config. */
+  s3Config(prefix?: string): {
+    bucket: string;
+    endpoint: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    forcePathStyle: boolean;
+    prefix: string;
+  };
+  stop(): Promise<void>;
+}
+
+const childScript = fileURLToPath(new URL('./s3rver-child.ts', import.meta.url));
+
+/**
+ * A real S3 HTTP server (s3rver) on 127.0.0.1 with a free port, in a child process started
+ * with --openssl-legacy-provider (its ListObjectsV2 paging needs DES on Node 20). It checks
+ * neither signatures nor conditional writes, so tests must not rely on either.
+ */
+export async function startS3rver(options: { bucket?: string } = {}): Promise<S3rverHandle> {
+  const bucket = options.bucket ?? 'nebula-test';
+  const directory = await mkdtemp(path.join(os.tmpdir(), 'nebula-s3rver-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', childScript, directory, bucket], {
+    env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (line) => {
+      try {
+        resolve((JSON.parse(line) as { port: number }).port);
+      } catch {
+        reject(new Error(`s3rver child printed ${JSON.stringify(line)}; stderr: ${stderr}`));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`s3rver child exited with ${code}: ${stderr}`)));
+    child.once('error', reject);
+  });
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    bucket,
+    s3Config: (prefix = '') => ({
+      bucket,
+      endpoint,
+      region: 'us-east-1',
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+      forcePathStyle: true,
+      prefix,
+    }),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.stdin.end();
+        await exited;
+      }
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
