@@ -1,0 +1,53 @@
+import type { Queryable } from '../../db/pool.ts';
+import type { ClaimedTask } from '../interfaces.ts';
+
+export interface ClaimOptions {
+  owner: string;
+  limit: number;
+  leaseSeconds: number;
+  /** null claims from every queue. */
+  queues: string[] | null;
+}
+
+/**
+ * Takes up to `limit` tasks into leases held by `owner`: due pending tasks first, then tasks
+ * whose lease expired (their worker died). SKIP LOCKED lets every worker claim at once without
+ * waiting on each other. The attempt counter goes up at every claim and is the fencing token.
+ */
+export async function claimTasks(db: Queryable, o: ClaimOptions): Promise<ClaimedTask[]> {
+  const { rows } = await db.query(
+    `WITH due AS (
+       SELECT id, run_at AS ready_at FROM nebula_tasks
+       WHERE state = 'pending' AND run_at <= now() AND ($4::text[] IS NULL OR queue = ANY($4))
+       ORDER BY priority DESC, run_at, id
+       LIMIT $2 FOR UPDATE SKIP LOCKED
+     ), expired AS (
+       SELECT id, lease_expires_at AS ready_at FROM nebula_tasks
+       WHERE state = 'running' AND lease_expires_at < now() AND ($4::text[] IS NULL OR queue = ANY($4))
+       ORDER BY lease_expires_at
+       LIMIT $2 FOR UPDATE SKIP LOCKED
+     ), picked AS (
+       SELECT * FROM due UNION ALL SELECT * FROM expired LIMIT $2
+     )
+     UPDATE nebula_tasks t
+        SET state = 'running', attempt = t.attempt + 1, lease_owner = $1,
+            lease_expires_at = now() + make_interval(secs => $3),
+            deadline = now() + make_interval(secs => t.timeout_seconds),
+            started_at = now()
+       FROM picked
+      WHERE t.id = picked.id
+      RETURNING t.id, t.queue, t.kind, t.payload, t.attempt, t.max_attempts, t.checkpoint,
+                EXTRACT(EPOCH FROM (now() - picked.ready_at))::float8 AS claim_delay`,
+    [o.owner, o.limit, o.leaseSeconds, o.queues],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    queue: r.queue,
+    kind: r.kind,
+    payload: r.payload,
+    attempt: r.attempt,
+    maxAttempts: r.max_attempts,
+    checkpoint: r.checkpoint,
+    claimDelaySeconds: Math.max(0, r.claim_delay),
+  }));
+}
