@@ -160,7 +160,7 @@ export class FileObjectStore implements ObjectStore {
   private mapError(error: unknown, key: string): unknown {
     const code = errno(error);
     if (code === 'ENOENT') return new ObjectNotFoundError(key);
-    if (code === 'ENOTDIR' || code === 'EISDIR') {
+    if (code === 'ENOTDIR' || code === 'EISDIR' || code === 'EEXIST') {
       // On a filesystem `a` and `a/b` cannot both exist; S3 allows it, keys should not need it.
       return new InvalidKeyError(key, 'conflicts with an existing key that is its prefix or extension');
     }
