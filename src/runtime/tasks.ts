@@ -1,0 +1,26 @@
+import type { TaskDefinition } from '../tasks/interfaces.ts';
+import { schedulePeriodic } from '../tasks/sql/periodic.ts';
+import type { Queryable } from '../db/pool.ts';
+
+/** Drops finished task rows after a day; the dead-letter is kept until an operator acts. */
+const cleanupFinishedTasks: TaskDefinition<{ olderThanHours?: number }> = {
+  kind: 'nebula.tasks.cleanup',
+  run: async (payload, ctx) => {
+    const hours = payload.olderThanHours ?? 24;
+    const { rowCount } = await ctx.pool.query(
+      `DELETE FROM nebula_tasks WHERE state IN ('done', 'cancelled') AND finished_at < now() - make_interval(hours => $1)`,
+      [hours],
+    );
+    ctx.log.info({ deleted: rowCount }, 'finished tasks cleaned up');
+  },
+};
+
+/** Every task kind this build knows; each area of Nebula adds its definitions here. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function allTaskDefinitions(): TaskDefinition<any>[] {
+  return [cleanupFinishedTasks];
+}
+
+export async function declarePeriodicTasks(db: Queryable): Promise<void> {
+  await schedulePeriodic(db, { name: 'tasks-cleanup', kind: cleanupFinishedTasks.kind, everySeconds: 600 });
+}
