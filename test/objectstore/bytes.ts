@@ -34,7 +34,7 @@ export function patternBuffer(size: number, seed = 1): Buffer {
   return Buffer.concat(chunks);
 }
 
-export async function sha256Of(stream: AsyncIterable<Buffer | string>): Promise<{ hash: string; size: number }> {
+export async function sha256Of(stream: AsyncIterable<Buffer | string> | Iterable<Buffer>): Promise<{ hash: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of stream) {
