@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { cancelTask, getTask, listDeadTasks, readQueueGauges, retryDeadTask } from '../../tasks/index.ts';
+import { enqueueSelftest, selftestReport } from '../../runtime/selftest.ts';
 import { badRequest, notFound } from '../errors.ts';
 import type { RoutePlugin } from '../server.ts';
 
@@ -47,4 +48,29 @@ export const adminTaskRoutes: RoutePlugin = (app, { pool }) => {
     if (!(await cancelTask(pool, id))) throw badRequest(`Task ${id} is not pending or running`);
     return { id, state: 'cancelled' };
   });
+
+  app.post(
+    '/api/admin/selftest',
+    {
+      ...admin,
+      schema: {
+        tags: ['admin'],
+        summary: 'Enqueue self-test tasks (one row of effect each) to check the cluster end to end',
+        body: Type.Object({
+          count: Type.Integer({ minimum: 1, maximum: 100000 }),
+          max_sleep_ms: Type.Integer({ minimum: 0, maximum: 60000, default: 0 }),
+        }),
+      },
+    },
+    async (request) => {
+      const body = request.body as { count: number; max_sleep_ms: number };
+      return { batch: await enqueueSelftest(pool, body.count, body.max_sleep_ms) };
+    },
+  );
+
+  app.get(
+    '/api/admin/selftest/:batch',
+    { ...admin, schema: { tags: ['admin'], params: Type.Object({ batch: Type.String({ format: 'uuid' }) }) } },
+    async (request) => selftestReport(pool, (request.params as { batch: string }).batch),
+  );
 };
