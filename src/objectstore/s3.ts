@@ -39,6 +39,11 @@ export interface S3Tuning {
   /** Attempts per request, including the first. */
   maxAttempts?: number;
   connectionTimeoutMs?: number;
+  /**
+   * A socket idle this long is dropped, so a server that stops answering cannot hang a request
+   * forever. Generous, because a reader may legitimately pause a download stream.
+   */
+  socketTimeoutMs?: number;
 }
 
 const MIB = 1024 * 1024;
@@ -107,7 +112,10 @@ export class S3ObjectStore implements ObjectStore {
       maxAttempts: tuning.maxAttempts ?? 3,
       requestChecksumCalculation: checksums,
       responseChecksumValidation: checksums,
-      requestHandler: { connectionTimeout: tuning.connectionTimeoutMs ?? 5000 },
+      requestHandler: {
+        connectionTimeout: tuning.connectionTimeoutMs ?? 5000,
+        socketTimeout: tuning.socketTimeoutMs ?? 120_000,
+      },
     });
   }
 
