@@ -42,18 +42,25 @@ export async function startS3rver(options: { bucket?: string } = {}): Promise<S3
     stderr += chunk.toString();
   });
 
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.once('line', (line) => {
-      try {
-        resolve((JSON.parse(line) as { port: number }).port);
-      } catch {
-        reject(new Error(`s3rver child printed ${JSON.stringify(line)}; stderr: ${stderr}`));
-      }
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout });
+      lines.once('line', (line) => {
+        try {
+          resolve((JSON.parse(line) as { port: number }).port);
+        } catch {
+          reject(new Error(`s3rver child printed ${JSON.stringify(line)}; stderr: ${stderr}`));
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`s3rver child exited with ${code}: ${stderr}`)));
+      child.once('error', reject);
     });
-    child.once('exit', (code) => reject(new Error(`s3rver child exited with ${code}: ${stderr}`)));
-    child.once('error', reject);
-  });
+  } catch (error) {
+    if (child.exitCode === null) child.kill();
+    await rm(directory, { recursive: true, force: true });
+    throw error;
+  }
 
   const endpoint = `http://127.0.0.1:${port}`;
   return {
