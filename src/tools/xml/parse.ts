@@ -12,7 +12,15 @@ const STDIO_LEVELS: StdioLevel[] = ['fatal', 'fatal_oom', 'warning', 'log', 'qc'
 
 /** Parse a tool XML document. `readFile` resolves `<import>`s relative to the tool directory. */
 export function parseToolXml(xml: string, file: string, readFile: MacroFileReader): ToolSource {
-  const expanded = expandMacros(xml, file, readFile);
+  let expanded: ReturnType<typeof expandMacros>;
+  try {
+    expanded = expandMacros(xml, file, readFile);
+  } catch (err) {
+    // The tree is not usable yet, but the id is usually readable: name the tool in the error.
+    const id = /<tool\b[^>]*?\bid\s*=\s*["']([^"']*)["']/.exec(xml)?.[1];
+    if (err instanceof ToolLoadError && id && !err.toolId) throw new ToolLoadError(err.detail, err.location, id);
+    throw err;
+  }
   const root = expanded.root;
   if (root.tag !== 'tool') throw new ToolLoadError(`root element is <${root.tag}>, expected <tool>`, loc(root));
   const id = requireAttr(root, 'id');
