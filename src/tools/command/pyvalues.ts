@@ -9,7 +9,7 @@ export function pyFloatStr(n: number): string {
   if (abs !== 0 && (abs < 1e-4 || abs >= 1e16)) {
     return n.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
   }
-  if (Number.isInteger(n)) return (Object.is(n, -0) ? '-' : '') + Math.abs(n).toFixed(1);
+  if (Number.isInteger(n)) return Object.is(n, -0) ? '-0.0' : n.toFixed(1);
   return String(n);
 }
 
