@@ -6,12 +6,25 @@ import { ApiError } from './errors.ts';
 import { adminTaskRoutes } from './routes/admin-tasks.ts';
 import { configRoutes } from './routes/config.ts';
 import { healthRoutes } from './routes/health.ts';
+import { collectionRoutes } from './routes/collections.ts';
+import { datasetRoutes } from './routes/datasets.ts';
+import { historyRoutes } from './routes/histories.ts';
+import { uploadRoutes } from './routes/uploads.ts';
 import { userRoutes } from './routes/users.ts';
 
 export type RoutePlugin = (app: FastifyInstance, ctx: ApiContext) => void | Promise<void>;
 
 /** Route modules; each issue's area adds its own here. */
-const ROUTES: RoutePlugin[] = [healthRoutes, configRoutes, userRoutes, adminTaskRoutes];
+const ROUTES: RoutePlugin[] = [
+  healthRoutes,
+  configRoutes,
+  userRoutes,
+  adminTaskRoutes,
+  historyRoutes,
+  datasetRoutes,
+  collectionRoutes,
+  uploadRoutes,
+];
 
 export async function buildServer(ctx: ApiContext, extraRoutes: RoutePlugin[] = []): Promise<FastifyInstance> {
   const app = Fastify({
