@@ -21,6 +21,7 @@ function defaults(home: string): Json {
       path: path.join(home, 'objects'),
       cache: { path: path.join(home, 'cache'), maxBytes: 1024 ** 3 },
     },
+    uploads: { allowPrivateUrls: false, maxUrlBytes: 50 * 1024 ** 3 },
     tasks: {
       leaseSeconds: 6,
       heartbeatSeconds: 2,
@@ -51,6 +52,8 @@ const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' | 'boole
   NEBULA_S3_PREFIX: { key: 'objectStore.s3.prefix', type: 'string' },
   NEBULA_CACHE_PATH: { key: 'objectStore.cache.path', type: 'string' },
   NEBULA_CACHE_MAX_BYTES: { key: 'objectStore.cache.maxBytes', type: 'number' },
+  NEBULA_UPLOAD_ALLOW_PRIVATE_URLS: { key: 'uploads.allowPrivateUrls', type: 'boolean' },
+  NEBULA_UPLOAD_MAX_URL_BYTES: { key: 'uploads.maxUrlBytes', type: 'number' },
   NEBULA_TASK_LEASE_SECONDS: { key: 'tasks.leaseSeconds', type: 'number' },
   NEBULA_TASK_HEARTBEAT_SECONDS: { key: 'tasks.heartbeatSeconds', type: 'number' },
   NEBULA_TASK_POLL_MS: { key: 'tasks.pollMilliseconds', type: 'number' },
@@ -139,7 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configFile?: st
   const firstError = Value.Errors(ConfigSchema, merged).First();
   if (firstError) {
     const key = firstError.path.replace(/^\//, '').replaceAll('/', '.') || '(top level)';
-    const envName = Object.entries(ENV_KEYS).find(([, s]) => s.key === key)?.[0];
+    const envName = Object.entries(ENV_KEYS).find(([n, s]) => s.key === key && env[n])?.[0];
     const where = envName ? ` (environment variable ${envName})` : file ? ` (in ${file})` : '';
     throw new ConfigError(`configuration key ${key}${where}: ${firstError.message}`);
   }

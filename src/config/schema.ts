@@ -45,6 +45,14 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    uploads: Type.Object(
+      {
+        /** URL uploads to loopback, private and link-local addresses; off unless an admin allows them. */
+        allowPrivateUrls: Type.Boolean(),
+        maxUrlBytes: Type.Integer({ minimum: 1 }),
+      },
+      { additionalProperties: false },
+    ),
     tasks: Type.Object(
       {
         leaseSeconds: Type.Number({ exclusiveMinimum: 0 }),
