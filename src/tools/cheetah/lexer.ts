@@ -177,14 +177,20 @@ class Lexer {
     this.tokens.push({ kind: 'placeholder', source, line: this.lineOf(pos) });
   }
 
-  /** Extends `$name` through `.ident`, `[...]` and `(...)` trailers. */
+  /**
+   * Extends `$name` through `.ident`, `[...]` and `(...)` trailers. As in Cheetah, a `[` right
+   * after a call ends the placeholder: `$s.split()[0]` renders the list followed by "[0]".
+   */
   private scanChain(j: number): number {
     const src = this.src;
+    let afterCall = false;
     while (j < src.length) {
       if (src[j] === '.' && ID_START.test(src[j + 1] ?? '')) {
         j += 2;
         while (j < src.length && ID_CHAR.test(src[j])) j++;
-      } else if (src[j] === '[' || src[j] === '(') {
+        afterCall = false;
+      } else if (src[j] === '(' || (src[j] === '[' && !afterCall)) {
+        afterCall = src[j] === '(';
         j = this.matchBracket(j) + 1;
       } else break;
     }
