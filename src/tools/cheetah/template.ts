@@ -447,15 +447,13 @@ class Renderer {
   }
 
   private execTry(node: Extract<Node, { t: 'try' }>, scope: Scope, out: string[]): Signal {
-    const mark = out.length;
     try {
       return this.exec(node.body, scope, out);
     } catch (e) {
       const pe = toPyException(e);
       const handler = node.handlers.find((h) => handlerMatches(h.types, pe));
       if (!handler) throw pe;
-      // Python keeps output written before the exception; so does Cheetah (it writes to a buffer).
-      void mark;
+      // Output written before the exception stays, as in Cheetah (it writes to a shared buffer).
       if (handler.alias) scope.vars.set(handler.alias, pe.message);
       return this.exec(handler.body, scope, out);
     } finally {
