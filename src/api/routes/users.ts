@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   createApiKey,
   createUser,
@@ -93,13 +93,16 @@ export const userRoutes: RoutePlugin = (app, { pool, ids }) => {
   );
 
   // Galaxy 21.01+: returns the user's key, creating one if needed (BioBlend's test setup).
-  app.get('/api/users/:id/api_key', { schema: { tags: ['users'], params: UserIdParams } }, async (request) => {
+  // Galaxy answers a bare JSON string; Fastify would send a returned string as text/plain.
+  const jsonString = (reply: FastifyReply, value: string) => reply.type('application/json').send(JSON.stringify(value));
+
+  app.get('/api/users/:id/api_key', { schema: { tags: ['users'], params: UserIdParams } }, async (request, reply) => {
     const user = await targetUser(request, ids, pool);
-    return createApiKey(pool, user.id);
+    return jsonString(reply, await createApiKey(pool, user.id));
   });
 
-  app.post('/api/users/:id/api_key', { schema: { tags: ['users'], params: UserIdParams } }, async (request) => {
+  app.post('/api/users/:id/api_key', { schema: { tags: ['users'], params: UserIdParams } }, async (request, reply) => {
     const user = await targetUser(request, ids, pool);
-    return rotateApiKey(pool, user.id);
+    return jsonString(reply, await rotateApiKey(pool, user.id));
   });
 };
