@@ -1,9 +1,8 @@
 /**
  * Full renders through the real Cheetah engine (src/tools/cheetah, written by another helper).
- * Skipped until that engine exists in the checkout; the expected strings follow Galaxy's rules
- * (whole-line directives vanish with their newline; lines stripped and joined by one space).
+ * The expected strings follow Galaxy's rules (whole-line directives vanish with their newline;
+ * lines stripped and joined by one space).
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadToolFromBundle, loadToolFromFile } from '../../src/tools/loader.ts';
@@ -12,7 +11,6 @@ import { buildCommandLine } from '../../src/tools/command/build.ts';
 import type { JobContext } from '../../src/tools/command/param-dict.ts';
 import { ToolTemplateError } from '../../src/tools/errors.ts';
 
-const engineAvailable = existsSync(resolve(import.meta.dirname, '../../src/tools/cheetah/index.ts'));
 const ctx: StateContext = {
   async resolveData(ref) {
     return { kind: 'dataset', id: String(ref.id), name: 'd', ext: 'tabular', metadata: {} };
@@ -26,7 +24,7 @@ const job: JobContext = {
   outputs: { out: { path: '/scratch/job1/outputs/out.dat', extraFilesPath: '/scratch/job1/outputs/out_files' } },
 };
 
-describe.skipIf(!engineAvailable)('rendering with the Cheetah engine', () => {
+describe('rendering with the Cheetah engine', () => {
   const tool = loadToolFromFile(resolve(import.meta.dirname, 'fixtures', 'all_params.xml'));
 
   it('renders defaults exactly as Galaxy would', async () => {
