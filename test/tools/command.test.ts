@@ -9,7 +9,6 @@ import { pyFloatStr } from '../../src/tools/command/pyvalues.ts';
 import { sanitizeText } from '../../src/tools/parameters/sanitize.ts';
 import { PY_EQ, PY_GETATTR, PY_STR, PY_BOOL, PY_CALL, PyRuntimeError } from '../../src/tools/cheetah/protocol.ts';
 import type { DatasetValue } from '../../src/tools/parameters/values.ts';
-import { placeholderCompile } from './helpers/placeholder-template.ts';
 
 const ds = (id: string, extra: Partial<DatasetValue> = {}): DatasetValue => ({
   kind: 'dataset', id, name: `data ${id}`, ext: 'tabular', metadata: { columns: 3, column_names: ['a', 'b'] }, ...extra,
@@ -52,7 +51,7 @@ describe('buildCommandLine', () => {
 
   it('renders with placeholders, sanitizes, and returns strictShell from the profile', async () => {
     const state = await buildToolState(tool, { input: { src: 'hda', id: 'd1' }, adv: { min_len: 8 } }, ctx);
-    const built = await buildCommandLine(tool, state, job, { compile: placeholderCompile });
+    const built = await buildCommandLine(tool, state, job);
     expect(built.command).toBe("demo --version 1.2 --in '/scratch/job1/inputs/d1.dat' --min 8 > '/scratch/job1/outputs/out.dat'");
     expect(built.strictShell).toBe(true); // profile 21.01 ≥ 20.09
   });
@@ -63,7 +62,7 @@ describe('buildCommandLine', () => {
       <configfiles><configfile name="cfg" filename="my.cfg">who=$who</configfile></configfiles>
       <environment_variables><environment_variable name="WHO" strip="true"> $who </environment_variable></environment_variables>
       <inputs><param name="who" type="text" value="a b"/></inputs></tool>`);
-    const built = await buildCommandLine(t, await buildToolState(t, { who: "x'; rm -rf /" }, ctx), job, { compile: placeholderCompile });
+    const built = await buildCommandLine(t, await buildToolState(t, { who: "x'; rm -rf /" }, ctx), job);
     expect(built.configFiles).toEqual([{ name: 'cfg', path: '/scratch/job1/configs/my.cfg', content: 'who=x__sq__X rm -rf /' }]);
     expect(built.environment).toEqual({ WHO: 'x__sq__X rm -rf /' });
     expect(built.command).toBe("python /tools/demo/script.py --cfg '/scratch/job1/configs/my.cfg' --name 'x__sq__X rm -rf /' ${GALAXY_SLOTS:-1}");
@@ -116,7 +115,7 @@ describe('hostile values', () => {
   it.each(hostile)('never lets a shell metacharacter through: %j', async (value) => {
     const hostileCtx: StateContext = { async resolveData() { return ds('d1', { name: value, elementIdentifier: value, metadata: { x: value } }); } };
     const state = await buildToolState(tool, { input: { src: 'hda', id: 'd1' }, t: value, s: value, ms: [value, value], col: value }, hostileCtx);
-    const built = await buildCommandLine(tool, state, job, { compile: placeholderCompile });
+    const built = await buildCommandLine(tool, state, job);
     const userPart = built.command.replace("run ", '').replace(/'\/scratch[^']*'/g, '');
     expect(userPart).not.toMatch(/[;&|`$<>\\\n"#{}\[\]]/);
     // The only quotes are the template's own.
