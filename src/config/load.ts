@@ -22,6 +22,14 @@ function defaults(home: string): Json {
       cache: { path: path.join(home, 'cache'), maxBytes: 1024 ** 3 },
     },
     uploads: { allowPrivateUrls: false, maxUrlBytes: 50 * 1024 ** 3 },
+    jobs: {
+      scratchPath: path.join(home, 'scratch'),
+      nodeCachePath: path.join(home, 'node-cache'),
+      nodeCacheMaxBytes: 10 * 1024 ** 3,
+      destinations: [{ id: 'local', runner: 'local', params: { concurrency: 4 } }],
+      rules: [],
+      defaultDestination: 'local',
+    },
     tasks: {
       leaseSeconds: 6,
       heartbeatSeconds: 2,
@@ -54,6 +62,10 @@ const ENV_KEYS: Record<string, { key: string; type: 'string' | 'number' | 'boole
   NEBULA_CACHE_MAX_BYTES: { key: 'objectStore.cache.maxBytes', type: 'number' },
   NEBULA_UPLOAD_ALLOW_PRIVATE_URLS: { key: 'uploads.allowPrivateUrls', type: 'boolean' },
   NEBULA_UPLOAD_MAX_URL_BYTES: { key: 'uploads.maxUrlBytes', type: 'number' },
+  NEBULA_SERVER_URL: { key: 'jobs.serverUrl', type: 'string' },
+  NEBULA_SCRATCH_PATH: { key: 'jobs.scratchPath', type: 'string' },
+  NEBULA_NODE_CACHE_PATH: { key: 'jobs.nodeCachePath', type: 'string' },
+  NEBULA_NODE_CACHE_MAX_BYTES: { key: 'jobs.nodeCacheMaxBytes', type: 'number' },
   NEBULA_TASK_LEASE_SECONDS: { key: 'tasks.leaseSeconds', type: 'number' },
   NEBULA_TASK_HEARTBEAT_SECONDS: { key: 'tasks.heartbeatSeconds', type: 'number' },
   NEBULA_TASK_POLL_MS: { key: 'tasks.pollMilliseconds', type: 'number' },
@@ -147,5 +159,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configFile?: st
     throw new ConfigError(`configuration key ${key}${where}: ${firstError.message}`);
   }
   merged = Value.Clean(ConfigSchema, merged) as Json;
-  return merged as unknown as Config;
+  const config = merged as unknown as Config;
+  const destinationIds = new Set(config.jobs.destinations.map((d) => d.id));
+  const where = file ? ` (in ${file})` : '';
+  if (!destinationIds.has(config.jobs.defaultDestination)) {
+    throw new ConfigError(`configuration key jobs.defaultDestination${where}: no destination named "${config.jobs.defaultDestination}"`);
+  }
+  config.jobs.rules.forEach((rule, i) => {
+    if (!destinationIds.has(rule.destination)) {
+      throw new ConfigError(`configuration key jobs.rules.${i}.destination${where}: no destination named "${rule.destination}"`);
+    }
+  });
+  return config;
 }

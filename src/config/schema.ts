@@ -53,6 +53,42 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    jobs: Type.Object(
+      {
+        /** The URL executors use to reach the API (job spec and report); defaults to host:port. */
+        serverUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+        /** Local scratch root for job working directories on this node. */
+        scratchPath: Type.Optional(Type.String({ minLength: 1 })),
+        /** Node-local cache of staged inputs and tool bundles, by content id. */
+        nodeCachePath: Type.Optional(Type.String({ minLength: 1 })),
+        nodeCacheMaxBytes: Type.Integer({ minimum: 0 }),
+        destinations: Type.Array(
+          Type.Object(
+            {
+              id: Type.String({ pattern: '^[a-z0-9_-]+$' }),
+              runner: Type.String({ minLength: 1 }),
+              params: Type.Record(Type.String(), Type.Unknown()),
+            },
+            { additionalProperties: false },
+          ),
+          { minItems: 1 },
+        ),
+        /** First match wins; a job no rule matches goes to defaultDestination. */
+        rules: Type.Array(
+          Type.Object(
+            {
+              tool: Type.Optional(Type.String({ description: 'tool id, or a glob with *' })),
+              minCores: Type.Optional(Type.Number({ minimum: 0 })),
+              minMemoryMb: Type.Optional(Type.Integer({ minimum: 0 })),
+              destination: Type.String(),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        defaultDestination: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
     tasks: Type.Object(
       {
         leaseSeconds: Type.Number({ exclusiveMinimum: 0 }),

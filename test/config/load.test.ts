@@ -52,3 +52,12 @@ describe('configuration', () => {
     expect(() => loadConfig({}, path.join(dir, 'missing.yml'))).toThrow(/missing\.yml/);
   });
 });
+
+describe('job destinations', () => {
+  it('defaults to one local destination and names a rule that points nowhere', () => {
+    expect(loadConfig({}).jobs.defaultDestination).toBe('local');
+    const file = path.join(tmp(), 'jobs.yml');
+    writeFileSync(file, 'jobs:\n  rules:\n    - tool: "bwa*"\n      destination: slurm\n');
+    expect(() => loadConfig({}, file)).toThrow(/jobs\.rules\.0\.destination .*no destination named "slurm"/);
+  });
+});
