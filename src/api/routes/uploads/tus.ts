@@ -1,0 +1,2 @@
+import type { RoutePlugin } from '../../server.ts';
+export const tusRoutes: RoutePlugin = () => {};
