@@ -1,5 +1,6 @@
 import type { TaskDefinition } from '../tasks/interfaces.ts';
+import { deleteObjectsTask, purgeHistoryTask } from './purge.ts';
 
-/** Background work of histories: chunked, checkpointed delete and purge. */
+/** Background work of histories: chunked, checkpointed purge, object deletion, export and import. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const historyTasks: TaskDefinition<any>[] = [];
+export const historyTasks: TaskDefinition<any>[] = [purgeHistoryTask, deleteObjectsTask];
