@@ -112,3 +112,74 @@ export async function createHdas(db: Queryable, historyId: number, items: NewHda
 export async function setDatasetState(db: Queryable, datasetId: number, state: DatasetState): Promise<void> {
   await db.query('UPDATE datasets SET state = $2, update_time = now() WHERE id = $1', [datasetId, state]);
 }
+
+/** The HDA fields a user may change through the API; undefined leaves a field alone. */
+export interface HdaChanges {
+  name?: string;
+  info?: string;
+  annotation?: string | null;
+  dbkey?: string;
+  extension?: string;
+  visible?: boolean;
+  deleted?: boolean;
+  tags?: string[];
+}
+
+export async function updateHda(db: Queryable, id: number, changes: HdaChanges): Promise<void> {
+  const columns: Record<keyof HdaChanges, string> = {
+    name: 'name',
+    info: 'info',
+    annotation: 'annotation',
+    dbkey: 'dbkey',
+    extension: 'extension',
+    visible: 'visible',
+    deleted: 'deleted',
+    tags: 'tags',
+  };
+  const sets: string[] = [];
+  const params: unknown[] = [id];
+  for (const [key, column] of Object.entries(columns) as Array<[keyof HdaChanges, string]>) {
+    if (changes[key] === undefined) continue;
+    params.push(changes[key]);
+    sets.push(`${column} = $${params.length}`);
+  }
+  if (sets.length === 0) return;
+  await db.query(`UPDATE hdas SET ${sets.join(', ')}, update_time = now() WHERE id = $1`, params);
+}
+
+/** Marks an HDA deleted (and purged); the bytes go later, in a task, once no HDA needs them. */
+export async function markHdaDeleted(db: Queryable, id: number, purge: boolean): Promise<void> {
+  await db.query(
+    `UPDATE hdas SET deleted = true, purged = purged OR $2, update_time = now() WHERE id = $1`,
+    [id, purge],
+  );
+}
+
+/**
+ * Copies an HDA into a history: a new HDA (new hid) that shares the source's dataset row, so no
+ * byte is copied. The dataset row is locked so a concurrent purge cannot remove its bytes.
+ */
+export async function copyHda(
+  db: Queryable,
+  sourceId: number,
+  historyId: number,
+  opts: { visible?: boolean } = {},
+): Promise<Hda | null> {
+  const { rows: live } = await db.query<{ id: number }>(
+    `SELECT d.id FROM hdas h JOIN datasets d ON d.id = h.dataset_id
+      WHERE h.id = $1 AND NOT d.purged FOR SHARE OF d`,
+    [sourceId],
+  );
+  if (!live[0]) return null;
+  const hid = await allocateHids(db, historyId, 1);
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO hdas (history_id, dataset_id, hid, name, info, blurb, peek, annotation, extension, dbkey, metadata,
+                       tags, visible, creating_job_id, copied_from_hda_id)
+     SELECT $2, dataset_id, $3, name, info, blurb, peek, annotation, extension, dbkey, metadata,
+            tags, COALESCE($4, visible), creating_job_id, id
+       FROM hdas WHERE id = $1
+     RETURNING id`,
+    [sourceId, historyId, hid, opts.visible ?? null],
+  );
+  return getHda(db, rows[0].id);
+}
