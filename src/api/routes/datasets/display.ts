@@ -40,14 +40,13 @@ async function display(ctx: ApiContext, request: FastifyRequest, reply: FastifyR
   const ext = to_ext || hda.extension;
   const filename = displayFilename(hda.name, ext, hda.hid);
   reply.header('Accept-Ranges', 'bytes');
-  reply.header('Content-Type', contentTypeFor(hda.extension));
-  reply.header('Content-Disposition', `${to_ext ? 'attachment' : 'inline'}; filename=${quoted(filename)}`);
-
   const range = resolveRange(request.headers.range, size);
   if (range.kind === 'unsatisfiable') {
     reply.header('Content-Range', `bytes */${size}`);
     return reply.status(416).send({ err_msg: `Range not satisfiable for a ${size}-byte dataset`, err_code: 416000 });
   }
+  reply.header('Content-Type', contentTypeFor(hda.extension));
+  reply.header('Content-Disposition', `${to_ext ? 'attachment' : 'inline'}; filename=${quoted(filename)}`);
   if (size === 0) {
     reply.header('Content-Length', '0');
     return reply.send(Buffer.alloc(0));
