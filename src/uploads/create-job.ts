@@ -34,6 +34,7 @@ export async function createUploadJob(
       dbkey: item.dbkey,
       extension: item.ext === 'auto' ? 'data' : item.ext,
       state: 'queued',
+      visible: item.visible ?? true,
       creatingJobId: job.id,
     })),
   );

@@ -22,6 +22,8 @@ export interface UploadRequestItem extends UploadOptions {
   name: string;
   dbkey: string;
   source: UploadSource;
+  /** Datasets made for a collection's elements are hidden, as in Galaxy. */
+  visible?: boolean;
 }
 
 /** One dataset of an upload task's payload. */

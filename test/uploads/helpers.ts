@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { createHistory } from '../../src/model/histories.ts';
 import { getHda, TERMINAL_DATASET_STATES, type Hda } from '../../src/model/datasets.ts';
 import { configureUploadStore } from '../../src/uploads/tasks.ts';
+import type { ObjectStore } from '../../src/objectstore/types.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 export interface UploadTestApp extends TestApp {
@@ -10,14 +11,16 @@ export interface UploadTestApp extends TestApp {
   /** A new history of the test user, as its encoded id. */
   history(): Promise<string>;
   post(url: string, body: unknown, key?: string): Promise<{ status: number; json: any }>;
+  /** Uploads bytes through tus in chunks and returns the session id. */
+  tusUpload(data: Buffer, chunkSize: number, key?: string): Promise<string>;
   /** Polls the HDA until its dataset reaches a terminal state. */
   waitForHda(encodedId: string): Promise<Hda>;
   /** The stored bytes of an HDA. */
   bytes(hda: Hda): Promise<Buffer>;
 }
 
-export async function startUploadApp(): Promise<UploadTestApp> {
-  const t = await startTestApp({ worker: true });
+export async function startUploadApp(options: { store?: ObjectStore } = {}): Promise<UploadTestApp> {
+  const t = await startTestApp({ worker: true, store: options.store });
   configureUploadStore(t.store);
   const { user, key } = await t.user('uploader');
   const readAll = async (stream: NodeJS.ReadableStream) => {
@@ -47,6 +50,33 @@ export async function startUploadApp(): Promise<UploadTestApp> {
         json = res.body;
       }
       return { status: res.statusCode, json };
+    },
+    async tusUpload(data, chunkSize, k = key) {
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/upload/resumable_upload',
+        headers: {
+          'x-api-key': k,
+          'tus-resumable': '1.0.0',
+          'upload-length': String(data.length),
+          'upload-metadata': `filename ${Buffer.from('reads.txt').toString('base64')}`,
+        },
+      });
+      expect(created.statusCode).toBe(201);
+      const location = created.headers.location as string;
+      let offset = 0;
+      do {
+        const chunk = data.subarray(offset, offset + chunkSize);
+        const res = await t.app.inject({
+          method: 'PATCH',
+          url: location,
+          headers: { 'x-api-key': k, 'tus-resumable': '1.0.0', 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
+          payload: chunk,
+        });
+        expect(res.statusCode).toBe(204);
+        offset = Number(res.headers['upload-offset']);
+      } while (offset < data.length);
+      return location.split('/').at(-1)!;
     },
     async waitForHda(encodedId) {
       const id = t.ctx.ids.decode(encodedId);

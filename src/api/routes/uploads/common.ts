@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { withTransaction } from '../../../db/pool.ts';
+import { withTransaction, type PoolClient } from '../../../db/pool.ts';
 import { getDatatype } from '../../../datatypes/index.ts';
 import { getHistory, historyAccess, type History } from '../../../model/histories.ts';
 import type { User } from '../../../model/users.ts';
@@ -67,15 +67,20 @@ export type PendingItem = Omit<UploadRequestItem, 'source'> & { source: UploadSo
  * Stores pasted text under fresh staging keys (before any row exists: an orphan staging object
  * is harmless), then creates the job, HDAs, outputs and task in one transaction.
  */
-export async function startUpload(
+export async function startUpload<T = undefined>(
   ctx: ApiContext,
   user: User,
   history: History,
   toolId: string,
   params: unknown,
   pending: PendingItem[],
-  claim?: (client: import('../../../db/pool.ts').PoolClient) => Promise<void>,
-): Promise<{ job: UploadJob; hdas: Hda[] }> {
+  hooks: {
+    /** Runs first in the transaction, e.g. to take tus sessions (and fail the whole upload if one is gone). */
+    before?: (client: PoolClient) => Promise<void>;
+    /** Runs last in the transaction, e.g. to build a collection of the new datasets. */
+    after?: (client: PoolClient, created: { job: UploadJob; hdas: Hda[] }) => Promise<T>;
+  } = {},
+): Promise<{ job: UploadJob; hdas: Hda[]; extra?: T }> {
   if (pending.length === 0) throw badRequest('No data to upload: give pasted content, a URL or a file');
   const items: UploadRequestItem[] = [];
   for (const item of pending) {
@@ -86,8 +91,9 @@ export async function startUpload(
     } else items.push(item as UploadRequestItem);
   }
   return withTransaction(ctx.pool, async (client) => {
-    await claim?.(client);
-    return createUploadJob(client, { userId: user.id, historyId: history.id, toolId, params, items });
+    await hooks.before?.(client);
+    const created = await createUploadJob(client, { userId: user.id, historyId: history.id, toolId, params, items });
+    return { ...created, extra: await hooks.after?.(client, created) };
   });
 }
 
