@@ -6,6 +6,7 @@ import { createPool, type Pool } from '../../src/db/pool.ts';
 import { enqueue, TaskWorker } from '../../src/tasks/index.ts';
 import { createLogger } from '../../src/util/log.ts';
 import { NEBULA_DEFAULTS } from './engines/nebula.ts';
+import { sleep } from './stats.ts';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'nebula-worker-child.ts');
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -89,8 +90,10 @@ export async function measureRecoveryOnce(url: string, pool: Pool): Promise<numb
     const id = await enqueue(pool, { kind: 'sleepy', queue });
     const running = await next('running');
     if (running.running !== id) throw new Error(`child ran task ${String(running.running)}, expected ${id}`);
-    // The other replica is already up and idle when the first one dies.
+    // The other replica is already up and idle when the first one dies, at a random point of
+    // the heartbeat and polling cycles (the lease runs out 4 to 6 s after the last beat).
     await rescuer.start();
+    await sleep(Math.random() * 2 * NEBULA_DEFAULTS.heartbeatSeconds * 1000);
     const killedAt = performance.now();
     child.kill('SIGKILL');
     await Promise.race([
