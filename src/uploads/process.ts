@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Queryable } from '../db/pool.ts';
 import { computeMetadata, getDatatype, readSniffSample, sniff, type DatasetMetadata } from '../datatypes/index.ts';
@@ -42,15 +43,12 @@ async function fetchSource(source: UploadSource, destination: string, ctx: Proce
     await pipeline(await ctx.store.get(source.key), createWriteStream(destination), { signal: ctx.signal });
     return;
   }
-  // tus: concatenate the parts in offset order, one open object at a time.
-  const out = createWriteStream(destination);
-  try {
-    for (const part of await listParts(ctx.db, source.sessionId)) {
-      await pipeline(await ctx.store.get(part.object_key), out, { end: false, signal: ctx.signal });
-    }
-  } finally {
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  // tus: the parts in offset order, one open object at a time, into one file.
+  const parts = await listParts(ctx.db, source.sessionId);
+  async function* concatenated() {
+    for (const part of parts) yield* await ctx.store.get(part.object_key);
   }
+  await pipeline(Readable.from(concatenated()), createWriteStream(destination), { signal: ctx.signal });
 }
 
 /**
