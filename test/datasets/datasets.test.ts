@@ -49,7 +49,7 @@ describe('GET /api/datasets/{id}', () => {
       purged: false,
       visible: true,
       model_class: 'HistoryDatasetAssociation',
-      download_url: `/api/datasets/${enc(first.id)}/display?to_ext=txt`,
+      download_url: `/api/datasets/${enc(first.id)}/display`,
       genome_build: '?',
       api_type: 'file',
       hda_ldda: 'hda',

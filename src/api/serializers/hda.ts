@@ -78,7 +78,8 @@ export function serializeHda(
     metadata_dbkey: hda.dbkey,
     ...metadataFields(hda.metadata),
     data_type: `galaxy.datatypes.${hda.extension}`,
-    download_url: `${base}/api/datasets/${id}/display?to_ext=${encodeURIComponent(hda.extension)}`,
+    // BioBlend appends `?to_ext=<file_ext>` itself, so the url carries no query.
+    download_url: `${base}/api/datasets/${id}/display`,
     creating_job: hda.creating_job_id === null ? null : ids.encode(hda.creating_job_id),
     copied_from_history_dataset_association_id:
       hda.copied_from_hda_id === null ? null : ids.encode(hda.copied_from_hda_id),

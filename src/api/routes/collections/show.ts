@@ -8,7 +8,7 @@ import { badRequest, notFound } from '../../errors.ts';
 import type { RoutePlugin } from '../../server.ts';
 import { serializeCollection, serializeHdca } from '../../serializers/hdca.ts';
 import { decodeId, loadHdca } from '../datasets/access.ts';
-import { EncodedId, pickKeys, ViewQuery, type ViewQueryParams } from '../datasets/views.ts';
+import { emptyBodyIsNoBody, EncodedId, pickKeys, ViewQuery, type ViewQueryParams } from '../datasets/views.ts';
 
 async function showHdca(ctx: ApiContext, request: FastifyRequest, id: string, historyId?: string) {
   const query = request.query as ViewQueryParams;
@@ -104,6 +104,7 @@ export const showCollectionRoutes: RoutePlugin = (app, ctx) => {
   app.delete(
     path,
     {
+      onRequest: emptyBodyIsNoBody,
       schema: {
         tags: ['collections'],
         summary: 'Delete a collection of a history',

@@ -9,7 +9,7 @@ import { badRequest } from '../../errors.ts';
 import type { RoutePlugin } from '../../server.ts';
 import { serializeHda } from '../../serializers/hda.ts';
 import { loadHda } from './access.ts';
-import { EncodedId } from './views.ts';
+import { emptyBodyIsNoBody, EncodedId } from './views.ts';
 
 const UpdateBody = Type.Object(
   {
@@ -96,6 +96,7 @@ export const updateDatasetRoutes: RoutePlugin = (app, ctx) => {
     app.delete(
       path,
       {
+        onRequest: emptyBodyIsNoBody,
         schema: {
           tags: ['datasets'],
           summary: 'Delete (or purge) a dataset of a history',
@@ -120,6 +121,7 @@ export const updateDatasetRoutes: RoutePlugin = (app, ctx) => {
   app.delete(
     '/api/datasets/:id',
     {
+      onRequest: emptyBodyIsNoBody,
       schema: {
         tags: ['datasets'],
         summary: 'Delete (or purge) a dataset',

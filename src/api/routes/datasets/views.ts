@@ -16,3 +16,12 @@ export function pickKeys(value: Record<string, unknown>, keys: string | undefine
 }
 
 export const EncodedId = Type.String({ description: 'Encoded id', maxLength: 64 });
+
+/**
+ * BioBlend sends DELETE requests with `Content-Type: application/json` and an empty body, which
+ * Fastify's JSON parser refuses; an empty body simply means "no options". Used as a route-level
+ * onRequest hook, before the body is parsed.
+ */
+export async function emptyBodyIsNoBody(request: { headers: Record<string, unknown> }): Promise<void> {
+  if (request.headers['content-length'] === '0') delete request.headers['content-type'];
+}
