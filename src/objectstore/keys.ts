@@ -75,3 +75,22 @@ export function newObjectKey(kind: string): string {
   const id = randomUUID();
   return `${kind}/${id.slice(0, 2)}/${id}`;
 }
+
+/**
+ * Where attempt `attempt` of job `jobUuid` writes its output number `index`. Attempt-scoped, so
+ * two attempts of one job never write the same object and only the accepted one is kept.
+ */
+export function jobOutputKey(jobUuid: string, attempt: number, index: number): string {
+  assertUuid(jobUuid);
+  if (!Number.isInteger(attempt) || attempt < 1 || !Number.isInteger(index) || index < 0) {
+    throw new InvalidKeyError(`${attempt}/${index}`, 'attempt must be a positive integer and index a non-negative one');
+  }
+  return `jobs/${jobUuid.slice(0, 2)}/${jobUuid}/${attempt}/out-${index}`;
+}
+
+/** Prefix under which attempt `attempt` of a job puts datasets found by `<discover_datasets>`. */
+export function jobDiscoveredPrefix(jobUuid: string, attempt: number): string {
+  assertUuid(jobUuid);
+  if (!Number.isInteger(attempt) || attempt < 1) throw new InvalidKeyError(String(attempt), 'attempt must be a positive integer');
+  return `jobs/${jobUuid.slice(0, 2)}/${jobUuid}/${attempt}/discovered/`;
+}

@@ -1,0 +1,34 @@
+import type { Queryable } from '../../db/pool.ts';
+import { setOutputDatasetsState, waitingJobsReading } from './queries.ts';
+import { enqueueJobTask } from './requeue.ts';
+
+/**
+ * Ends a job in error (fenced on its attempt and expected state): outputs error, and jobs
+ * waiting on those outputs are scheduled so they get paused.
+ */
+export async function failJob(db: Queryable, jobId: number, attempt: number, message: string, fromState: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET state = 'error', info = $4, finished_at = now(), update_time = now()
+      WHERE id = $1 AND attempt = $2 AND state = $3`,
+    [jobId, attempt, fromState, message.slice(0, 8000)],
+  );
+  if (rowCount !== 1) return false;
+  await setOutputDatasetsState(db, jobId, 'error');
+  await db.query(
+    `UPDATE hdas h SET info = $2, update_time = now() FROM job_outputs o WHERE o.job_id = $1 AND h.id = o.hda_id`,
+    [jobId, message.slice(0, 8000)],
+  );
+  await wakeDependents(db, jobId);
+  return true;
+}
+
+/** Schedules the jobs waiting on this job's outputs (they run, or are paused if it failed). */
+export async function wakeDependents(db: Queryable, jobId: number): Promise<void> {
+  const { rows } = await db.query<{ dataset_id: number }>(
+    'SELECT h.dataset_id FROM job_outputs o JOIN hdas h ON h.id = o.hda_id WHERE o.job_id = $1',
+    [jobId],
+  );
+  for (const dependent of await waitingJobsReading(db, rows.map((r) => r.dataset_id))) {
+    await enqueueJobTask(db, 'job.schedule', dependent);
+  }
+}

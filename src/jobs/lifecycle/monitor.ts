@@ -1,0 +1,71 @@
+/**
+ * job.monitor: polls one running job, from any worker (nothing is held in memory between polls).
+ * A report for the current attempt → job.finish. The runner says the attempt ended, or knows
+ * nothing of it, and no report came → a new attempt (up to max_attempts) or error. An executor
+ * that stopped sending heartbeats is treated as gone.
+ */
+import type { Queryable } from '../../db/pool.ts';
+import type { TaskContext, TaskDefinition } from '../../tasks/index.ts';
+import type { AttemptStatus } from '../interfaces.ts';
+import { destinationById } from './destination.ts';
+import { failJob } from './fail.ts';
+import { getJob, setOutputDatasetsState, type JobRow } from './queries.ts';
+import { enqueueJobTask, requeueSelf } from './requeue.ts';
+import { heartbeatStaleSeconds, jobsConfig, monitorSeconds, runnerFor } from './settings.ts';
+
+async function hasReport(db: Queryable, jobId: number, attempt: number): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM job_reports WHERE job_id = $1 AND attempt = $2', [jobId, attempt]);
+  return rowCount === 1;
+}
+
+function heartbeatStale(job: JobRow): boolean {
+  const last = job.heartbeat_at ?? job.started_at;
+  return !!last && Date.now() - last.getTime() > heartbeatStaleSeconds() * 1000;
+}
+
+/** Ends the attempt without a report: another attempt if any are left, else error. */
+async function retryOrFail(db: Queryable, job: JobRow, reason: string): Promise<void> {
+  if (job.attempt < job.max_attempts) {
+    const { rowCount } = await db.query(
+      `UPDATE jobs SET state = 'queued', external_id = NULL, info = $3, update_time = now()
+        WHERE id = $1 AND attempt = $2 AND state = 'running'`,
+      [job.id, job.attempt, `attempt ${job.attempt}: ${reason}`],
+    );
+    if (rowCount === 1) {
+      await setOutputDatasetsState(db, job.id, 'queued', ['running']);
+      await enqueueJobTask(db, 'job.submit', job);
+    }
+    return;
+  }
+  await failJob(db, job.id, job.attempt, `Job failed after ${job.attempt} attempt(s): ${reason}`, 'running');
+}
+
+async function monitor(payload: { jobId: number }, ctx: TaskContext): Promise<void> {
+  const job = await getJob(ctx.pool, payload.jobId);
+  if (!job || job.state !== 'running') return;
+  const finish = () => ctx.completeWith((client) => enqueueJobTask(client, 'job.finish', job, { payload: { attempt: job.attempt }, uniqueSuffix: `:${job.attempt}` }));
+  if (await hasReport(ctx.pool, job.id, job.attempt)) return void (await finish());
+
+  const destination = destinationById(jobsConfig().jobs, job.destination);
+  let status: AttemptStatus;
+  if (!destination || !job.external_id) status = { state: 'gone' };
+  else status = await (await runnerFor(destination.runner)).status(job.external_id, destination);
+
+  if (status.state === 'queued' || (status.state === 'running' && !heartbeatStale(job))) {
+    await ctx.completeWith((client) => requeueSelf(client, ctx, 'job.monitor', job, monitorSeconds()));
+    return;
+  }
+  // The executor posts its report before it exits: look again now that it has ended.
+  if (await hasReport(ctx.pool, job.id, job.attempt)) return void (await finish());
+  let reason: string;
+  if (status.state === 'running') {
+    reason = `no heartbeat from the executor for over ${heartbeatStaleSeconds()} s`;
+    if (destination && job.external_id) await (await runnerFor(destination.runner)).cancel(job.external_id, destination);
+  } else if (status.state === 'exited') {
+    reason = `the executor ended without a report${status.exitCode !== undefined && status.exitCode !== null ? ` (exit code ${status.exitCode})` : ''}${status.reason ? `: ${status.reason}` : ''}`;
+  } else reason = 'the runner no longer knows the attempt';
+  ctx.log.warn({ jobId: job.id, attempt: job.attempt, reason }, 'job attempt lost');
+  await ctx.completeWith((client) => retryOrFail(client, job, reason));
+}
+
+export const monitorTask: TaskDefinition<{ jobId: number }> = { kind: 'job.monitor', run: monitor };

@@ -1,0 +1,59 @@
+/**
+ * Enqueueing the lifecycle's tasks. Each job has at most one live task of each kind (unique key
+ * `<kind>:<job id>`); its demand (cores, memory) is the task's weight, so the backlog gauges show
+ * what waiting jobs need (DESIGN rule 5).
+ */
+import type { Queryable } from '../../db/pool.ts';
+import { enqueue, type TaskContext } from '../../tasks/index.ts';
+
+export const JOB_QUEUE = 'jobs';
+export type JobTaskKind = 'job.schedule' | 'job.submit' | 'job.monitor' | 'job.finish' | 'job.cancel';
+
+export interface JobDemand {
+  id: number;
+  cores: number;
+  memory_mb: number;
+}
+
+export function jobTaskKey(kind: JobTaskKind, jobId: number): string {
+  return `${kind}:${jobId}`;
+}
+
+/**
+ * Enqueues `kind` for the job unless one is already live; a live one that is only waiting for
+ * its delay is brought forward, so a job whose input just finished is looked at at once.
+ */
+export async function enqueueJobTask(
+  db: Queryable,
+  kind: JobTaskKind,
+  job: JobDemand,
+  opts: { delaySeconds?: number; payload?: Record<string, unknown>; uniqueSuffix?: string } = {},
+): Promise<void> {
+  const uniqueKey = jobTaskKey(kind, job.id) + (opts.uniqueSuffix ?? '');
+  const id = await enqueue(db, {
+    kind,
+    queue: JOB_QUEUE,
+    payload: { jobId: job.id, ...opts.payload },
+    uniqueKey,
+    delaySeconds: opts.delaySeconds,
+    maxAttempts: 10,
+    timeoutSeconds: 600,
+    weight: { cores: job.cores, memoryMb: job.memory_mb },
+  });
+  if (id === null && !opts.delaySeconds) {
+    await db.query(
+      `UPDATE nebula_tasks SET run_at = now() WHERE unique_key = $1 AND state = 'pending' AND run_at > now()`,
+      [uniqueKey],
+    );
+  }
+}
+
+/**
+ * Re-enqueues the running task's own kind for later, inside its completing transaction. The
+ * running task still holds the unique key, so it gives the key up first (fenced on its attempt;
+ * the whole transaction rolls back if the lease was lost).
+ */
+export async function requeueSelf(db: Queryable, ctx: TaskContext, kind: JobTaskKind, job: JobDemand, delaySeconds: number): Promise<void> {
+  await db.query(`UPDATE nebula_tasks SET unique_key = NULL WHERE id = $1 AND attempt = $2 AND state = 'running'`, [ctx.id, ctx.attempt]);
+  await enqueueJobTask(db, kind, job, { delaySeconds });
+}

@@ -1,0 +1,63 @@
+/**
+ * job.schedule: is a new job ready to run? Inputs all ok → queued, destination chosen by the
+ * rules, job.submit enqueued. An input failed, deleted or paused → the job is paused with a
+ * reason (PUT /api/jobs/{id}/resume or a remapping rerun brings it back). Inputs still being made
+ * → the job stays new and this task looks again a little later (a finishing job also wakes it).
+ */
+import type { PoolClient } from '../../db/pool.ts';
+import type { TaskContext, TaskDefinition } from '../../tasks/index.ts';
+import { chooseDestination } from './destination.ts';
+import { getJob, jobInputs, setOutputDatasetsState, type JobInputRow } from './queries.ts';
+import { enqueueJobTask, requeueSelf } from './requeue.ts';
+import { jobsConfig, waitSeconds } from './settings.ts';
+
+const READY = new Set(['ok', 'empty']);
+const FAILED = new Set(['error', 'discarded', 'failed_metadata']);
+
+export type Readiness = { kind: 'ready' } | { kind: 'wait' } | { kind: 'pause'; reason: string };
+
+export function readiness(inputs: JobInputRow[]): Readiness {
+  for (const input of inputs) {
+    if (input.deleted || input.purged) return { kind: 'pause', reason: `Input dataset ${input.hid} (${input.name}) was deleted` };
+    if (FAILED.has(input.state)) return { kind: 'pause', reason: `Input dataset ${input.hid} (${input.name}) is in state ${input.state}` };
+    if (input.state === 'paused') return { kind: 'pause', reason: `Input dataset ${input.hid} (${input.name}) is paused` };
+  }
+  return inputs.every((i) => READY.has(i.state)) ? { kind: 'ready' } : { kind: 'wait' };
+}
+
+async function transition(client: PoolClient, ctx: TaskContext, jobId: number): Promise<void> {
+  const job = await getJob(client, jobId, { forUpdate: true });
+  if (!job || job.state !== 'new') return;
+  const verdict = readiness(await jobInputs(client, jobId));
+  if (verdict.kind === 'wait') {
+    await requeueSelf(client, ctx, 'job.schedule', job, waitSeconds());
+    return;
+  }
+  if (verdict.kind === 'pause') {
+    await client.query(`UPDATE jobs SET state = 'paused', paused_reason = $2, info = $2, update_time = now() WHERE id = $1`, [jobId, verdict.reason]);
+    await setOutputDatasetsState(client, jobId, 'paused');
+    // Jobs reading this job's outputs are paused in turn when their own schedule runs.
+    const { rows } = await client.query<{ id: number; cores: number; memory_mb: number }>(
+      `SELECT DISTINCT j.id, j.cores, j.memory_mb FROM jobs j JOIN job_inputs i ON i.job_id = j.id
+         JOIN job_outputs o ON o.hda_id = i.hda_id WHERE o.job_id = $1 AND j.state = 'new'`,
+      [jobId],
+    );
+    for (const dependent of rows) await enqueueJobTask(client, 'job.schedule', dependent);
+    return;
+  }
+  const destination = chooseDestination(jobsConfig().jobs, { toolId: job.tool_id, cores: job.cores, memoryMb: job.memory_mb });
+  await client.query(
+    `UPDATE jobs SET state = 'queued', destination = $2, runner = $3, queued_at = now(), paused_reason = NULL, update_time = now()
+      WHERE id = $1`,
+    [jobId, destination.id, destination.runner],
+  );
+  await setOutputDatasetsState(client, jobId, 'queued', ['new', 'paused']);
+  await enqueueJobTask(client, 'job.submit', job);
+}
+
+export const scheduleTask: TaskDefinition<{ jobId: number }> = {
+  kind: 'job.schedule',
+  run: async (payload, ctx) => {
+    await ctx.completeWith((client) => transition(client, ctx, payload.jobId));
+  },
+};
