@@ -5,6 +5,7 @@ import { StartupError, openDatabase, resolveDatabaseUrl } from '../runtime/datab
 import { startRuntime, type Role } from '../runtime/index.ts';
 import { createLogger } from '../util/log.ts';
 import { adminCommands } from './admin.ts';
+import { jobExecCommand } from './job-exec.ts';
 
 const program = new Command('nebula').description('Nebula: a cloud-native, Galaxy-compatible analysis server');
 program.option('-c, --config <file>', 'YAML configuration file (or NEBULA_CONFIG)');
@@ -53,6 +54,7 @@ program
   });
 
 program.addCommand(adminCommands(config));
+program.addCommand(jobExecCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof StartupError) {

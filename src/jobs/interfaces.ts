@@ -63,6 +63,11 @@ export interface DiscoveredOutput extends ReportedOutput {
   /** The `<data>` or `<collection>` output it belongs to. */
   parent: string;
   designation: string;
+  /** From the pattern's `visible` group or the element's `visible` attribute (Galaxy: hidden by default). */
+  visible?: boolean;
+  dbkey?: string;
+  /** `identifier_0`, `identifier_1`... groups: the element's place in a nested collection. */
+  identifiers?: string[];
 }
 
 export interface JobReport {

@@ -1,0 +1,19 @@
+/** `nebula job-exec`: runs one attempt of one job; started by a runner, never by hand in production. */
+import { Command } from 'commander';
+import { runExecutor } from '../jobs/executor/index.ts';
+
+export function jobExecCommand(): Command {
+  return new Command('job-exec')
+    .description('run one job attempt (NEBULA_SERVER_URL, NEBULA_JOB_ID, NEBULA_JOB_ATTEMPT, NEBULA_JOB_TOKEN from the environment)')
+    .action(async () => {
+      const stop = new AbortController();
+      // A runner's cancel sends SIGTERM to the executor's process group: stop the tool, report nothing.
+      process.once('SIGTERM', () => stop.abort());
+      process.once('SIGINT', () => stop.abort());
+      const log = (message: string) => process.stderr.write(`nebula job-exec: ${message}\n`);
+      const result = await runExecutor(undefined, { stop: stop.signal, log });
+      if (result.error) log(result.error);
+      else if (result.outcome && result.outcome.outcome !== 'reported') log(`${result.outcome.outcome}: ${result.outcome.reason}`);
+      process.exit(result.exitCode);
+    });
+}
