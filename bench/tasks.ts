@@ -1,5 +1,5 @@
 // The task-engine benchmark: `npm run bench -- tasks [--seconds=5] [--pgboss-batch=100]
-//   [--pickup-samples=200] [--recovery-trials=3] [--engines=nebula,pgboss,graphile]`
+//   [--rounds=2] [--pickup-samples=200] [--recovery-trials=3] [--engines=nebula,pgboss,graphile]`
 // Nebula, pg-boss and graphile-worker run side by side on one PostgreSQL server, each in its own
 // database; throughput is compared as a ratio within the same run because the machines are noisy.
 // The last line of output is one JSON object (see docs/benchmarks.md).
@@ -20,6 +20,7 @@ const ALL_ENGINES: EngineName[] = ['nebula', 'pgboss', 'graphile'];
 
 interface Options {
   seconds: number;
+  rounds: number;
   pgbossBatch: number;
   pickupSamples: number;
   recoveryTrials: number;
@@ -27,7 +28,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { seconds: 5, pgbossBatch: 100, pickupSamples: 200, recoveryTrials: 3, engines: ALL_ENGINES };
+  const o: Options = { seconds: 3, rounds: 2, pgbossBatch: 100, pickupSamples: 200, recoveryTrials: 3, engines: ALL_ENGINES };
   for (const arg of argv) {
     const m = /^--([a-z-]+)=(.+)$/.exec(arg);
     if (!m) throw new Error(`unrecognised argument "${arg}"; expected --name=value`);
@@ -38,6 +39,7 @@ function parseArgs(argv: string[]): Options {
       return n;
     };
     if (key === 'seconds') o.seconds = num();
+    else if (key === 'rounds') o.rounds = Math.round(num());
     else if (key === 'pgboss-batch') o.pgbossBatch = Math.round(num());
     else if (key === 'pickup-samples') o.pickupSamples = Math.round(num());
     else if (key === 'recovery-trials') o.recoveryTrials = Math.round(num());
@@ -90,27 +92,32 @@ async function main(): Promise<void> {
     if (opts.engines.includes('graphile')) engines.set('graphile', new GraphileEngine(urls.graphile));
     for (const e of engines.values()) await e.setup();
 
-    // Throughput: engines interleaved at each concurrency so that noise hits them alike.
+    // Throughput: engines interleaved at each concurrency, in several rounds, so that a burst
+    // of load from elsewhere on the machine hits them alike; each engine keeps its best round.
     const rates: Record<string, Record<number, number | null>> = {};
-    for (const c of CONCURRENCIES) {
-      for (const e of engines.values()) {
-        rates[e.name] ??= {};
-        try {
-          const n = await calibratedCount(e, c, opts.seconds);
-          const r = await measureThroughput(e, c, n);
-          rates[e.name]![c] = r.perSecond;
-          result[`${e.name}_per_s_c${c}`] = round(r.perSecond, 0);
-          result[`${e.name}_pipeline_per_s_c${c}`] = round(r.pipelinePerSecond, 0);
-          say(
-            `${e.name.padEnd(14)} c=${String(c).padEnd(2)} ${n} tasks: enqueue ${r.enqueueSeconds.toFixed(2)} s, ` +
-              `claim+complete ${r.processSeconds.toFixed(2)} s = ${r.perSecond.toFixed(0)}/s ` +
-              `(end to end ${r.pipelinePerSecond.toFixed(0)}/s) [${e.describe(c)}]`,
-          );
-        } catch (err) {
-          rates[e.name]![c] = null;
-          result[`${e.name}_per_s_c${c}`] = null;
-          say(`${e.name} c=${c} failed: ${(err as Error).message}`);
-          if (e.name === 'nebula') throw err;
+    for (let round_ = 1; round_ <= opts.rounds; round_++) {
+      for (const c of CONCURRENCIES) {
+        for (const e of engines.values()) {
+          rates[e.name] ??= {};
+          try {
+            const n = await calibratedCount(e, c, opts.seconds);
+            const r = await measureThroughput(e, c, n);
+            say(
+              `${e.name.padEnd(14)} c=${String(c).padEnd(2)} round ${round_}: ${n} tasks, enqueue ${r.enqueueSeconds.toFixed(2)} s, ` +
+                `claim+complete ${r.processSeconds.toFixed(2)} s = ${r.perSecond.toFixed(0)}/s ` +
+                `(end to end ${r.pipelinePerSecond.toFixed(0)}/s) [${e.describe(c)}]`,
+            );
+            if (r.perSecond > (rates[e.name]![c] ?? 0)) {
+              rates[e.name]![c] = r.perSecond;
+              result[`${e.name}_per_s_c${c}`] = round(r.perSecond, 0);
+              result[`${e.name}_pipeline_per_s_c${c}`] = round(r.pipelinePerSecond, 0);
+            }
+          } catch (err) {
+            rates[e.name]![c] ??= null;
+            result[`${e.name}_per_s_c${c}`] ??= null;
+            say(`${e.name} c=${c} failed: ${(err as Error).message}`);
+            if (e.name === 'nebula') throw err;
+          }
         }
       }
     }
@@ -184,6 +191,7 @@ async function main(): Promise<void> {
     result.target_pickup_met = (result.pickup_p50_ms as number) < 5;
     result.cores = os.cpus().length;
     result.postgres = pgVersion;
+    result.throughput_rounds = opts.rounds;
     result.pgboss_batch_size = engines.has('pgboss_batched') ? opts.pgbossBatch : null;
     result.seconds_total = round((Date.now() - started) / 1000, 1);
   } catch (err) {

@@ -28,7 +28,7 @@ export async function calibratedCount(engine: BenchEngine, concurrency: number, 
   for (;;) {
     const warm = await measureThroughput(engine, concurrency, n);
     if (warm.processSeconds >= 0.5 || n >= 20_000) {
-      return Math.min(60_000, Math.max(10, Math.round(warm.perSecond * seconds)));
+      return Math.min(20_000, Math.max(10, Math.round(warm.perSecond * seconds)));
     }
     n *= 4;
   }
