@@ -1,6 +1,5 @@
 import { withTransaction, type PoolClient } from '../db/pool.ts';
 import { enqueue, PermanentTaskError, type TaskContext, type TaskDefinition } from '../tasks/index.ts';
-import { historyStore } from './store.ts';
 
 export const PURGE_TASK = 'history.purge';
 export const DELETE_OBJECTS_TASK = 'history.delete-objects';
@@ -132,7 +131,7 @@ export const deleteObjectsTask: TaskDefinition<DeleteObjectsPayload> = {
       return p;
     },
     run: async ({ keys }, ctx) => {
-      const objects = await historyStore();
+      const objects = ctx.services.store;
       let next = 0;
       const worker = async () => {
         while (next < keys.length) {

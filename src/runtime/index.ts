@@ -82,6 +82,7 @@ export async function startRuntime(config: Config, role: Role, log: Logger): Pro
       heartbeatSeconds: config.tasks.heartbeatSeconds,
       pollMilliseconds: config.tasks.pollMilliseconds,
       log,
+      services: { config, store, ids },
       metrics: taskMetrics,
     });
     await runtime.worker.start();

@@ -3,6 +3,7 @@ import { schedulePeriodic } from '../tasks/sql/periodic.ts';
 import type { Queryable } from '../db/pool.ts';
 import { historyTasks } from '../histories/tasks.ts';
 import { uploadTasks } from '../uploads/tasks.ts';
+import { jobTasks } from '../jobs/tasks.ts';
 import { selftestTask } from './selftest.ts';
 
 /** Drops finished task rows after a day; the dead-letter is kept until an operator acts. */
@@ -21,7 +22,7 @@ const cleanupFinishedTasks: TaskDefinition<{ olderThanHours?: number }> = {
 /** Every task kind this build knows; each area of Nebula adds its definitions here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function allTaskDefinitions(): TaskDefinition<any>[] {
-  return [cleanupFinishedTasks, selftestTask, ...historyTasks, ...uploadTasks];
+  return [cleanupFinishedTasks, selftestTask, ...historyTasks, ...uploadTasks, ...jobTasks];
 }
 
 export async function declarePeriodicTasks(db: Queryable): Promise<void> {

@@ -1,5 +1,18 @@
-import type { Logger } from '../util/log.ts';
+import type { Config } from '../config/schema.ts';
 import type { Pool, PoolClient, Queryable } from '../db/pool.ts';
+import type { ObjectStore } from '../objectstore/types.ts';
+import type { IdCodec } from '../util/ids.ts';
+import type { Logger } from '../util/log.ts';
+
+/**
+ * The process's services, built once by the runtime and handed to every task, so that task
+ * code never loads configuration or opens stores of its own.
+ */
+export interface TaskServices {
+  config: Config;
+  store: ObjectStore;
+  ids: IdCodec;
+}
 
 /** The demand a task puts on the cluster; summed per queue into the autoscaling gauges. */
 export interface TaskWeight {
@@ -68,6 +81,7 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   readonly log: Logger;
   readonly pool: Pool;
+  readonly services: TaskServices;
   /**
    * Runs fn and the task's completion in one transaction fenced on (id, attempt): either the
    * side effects and the completion both commit, or neither does (LeaseLostError).

@@ -10,6 +10,7 @@ import {
   type ClaimedTask,
   type TaskContext,
   type TaskDefinition,
+  type TaskServices,
 } from './interfaces.ts';
 import type { TaskMetrics } from './metrics.ts';
 import { saveCheckpoint } from './sql/checkpoint.ts';
@@ -32,6 +33,8 @@ export interface TaskWorkerOptions {
   heartbeatSeconds: number;
   pollMilliseconds: number;
   log: Logger;
+  /** Handed to every task as ctx.services (engine tests and benchmarks run without). */
+  services?: TaskServices;
   metrics?: TaskMetrics;
   owner?: string;
 }
@@ -171,6 +174,7 @@ export class TaskWorker {
   private async execute(task: ClaimedTask, entry: Running, log: Logger): Promise<void> {
     const { lease } = entry;
     const pool = this.o.pool;
+    const services = this.o.services;
     const ctx: TaskContext = {
       id: task.id,
       kind: task.kind,
@@ -179,6 +183,10 @@ export class TaskWorker {
       signal: entry.controller.signal,
       log,
       pool,
+      get services(): TaskServices {
+        if (!services) throw new PermanentTaskError('this worker was started without runtime services');
+        return services;
+      },
       completeWith: (fn) =>
         withTransaction(pool, async (client) => {
           if (!(await lockLease(client, lease))) throw new LeaseLostError(`task ${task.id} attempt ${task.attempt} lost its lease`);

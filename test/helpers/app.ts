@@ -56,6 +56,7 @@ export async function startTestApp(options: { worker?: boolean; store?: ObjectSt
       heartbeatSeconds: 1,
       pollMilliseconds: 200,
       log,
+      services: { config, store, ids: ctx.ids },
       metrics: taskMetrics,
     });
     await worker.start();

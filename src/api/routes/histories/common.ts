@@ -58,21 +58,10 @@ export function listParam(value: unknown): string[] | undefined {
 }
 
 /**
- * Body parsers for the history routes (encapsulated to them): an empty JSON body (BioBlend
- * sends `Content-Type: application/json` with no body on some POSTs and PUTs) is `{}`, bad JSON
- * is a 400, and multipart/form-data (history import) becomes fields and files.
+ * Body parsers for the history routes (encapsulated to them): multipart/form-data (history
+ * import) becomes fields and files. Empty JSON bodies are handled server-wide.
  */
 export function installBodyParsers(scope: FastifyInstance): void {
-  scope.removeContentTypeParser('application/json');
-  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, {});
-    try {
-      done(null, JSON.parse(text));
-    } catch (err) {
-      done(badRequest(`Malformed JSON body: ${(err as Error).message}`), undefined);
-    }
-  });
   scope.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (request, body, done) => {
     try {
       done(null, parseMultipart(String(request.headers['content-type']), body as Buffer));
