@@ -3,7 +3,7 @@
  * `<change_format>`), from the tool state. Filters are Python expressions over the state, as in
  * Galaxy; they are evaluated with the Cheetah engine's expression evaluator.
  */
-import { loadDefaultCompiler } from '../tools/command/build.ts';
+import { compileTemplate } from '../tools/cheetah/index.ts';
 import type { ToolOutput, ToolSource } from '../tools/model.ts';
 import type { DatasetValue, StateValue, ToolState } from '../tools/parameters/values.ts';
 
@@ -88,12 +88,17 @@ export function outputFormats(tool: ToolSource, state: ToolState): Record<string
 export async function includedOutputs(tool: ToolSource, state: ToolState): Promise<{ included: Set<string>; problems: string[] }> {
   const included = new Set<string>();
   const problems: string[] = [];
-  const compile = await loadDefaultCompiler();
   for (const out of tool.outputs) {
     let keep = true;
     for (const [i, filter] of out.filters.entries()) {
       try {
-        const template = compile(`#if ${filter.trim()}\nyes\n#end if\n`, { toolId: tool.id, file: out.file, firstLine: out.line });
+        // Galaxy evaluates filters with the state as Python locals, so bare names resolve.
+        const template = compileTemplate(`#if ${filter.trim()}\nyes\n#end if\n`, {
+          toolId: tool.id,
+          file: out.file,
+          firstLine: out.line,
+          lenientBareNames: true,
+        });
         keep = template.render({ ...state }).trim() === 'yes';
       } catch (err) {
         problems.push(`output ${out.name}: filter ${i + 1} (${filter.trim()}) could not be evaluated: ${(err as Error).message}`);
