@@ -48,16 +48,6 @@ export async function buildServer(ctx: ApiContext, extraRoutes: RoutePlugin[] = 
     },
   });
 
-  // BioBlend sends `Content-Type: application/json` with no body on some POSTs and PUTs
-  // (undelete, export): an empty body is `{}`. Anything else goes through Fastify's own parser,
-  // which also refuses __proto__ and constructor poisoning.
-  const defaultJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (String(body).trim() === '') return done(null, {});
-    defaultJson(request, String(body), done);
-  });
-
   app.addHook('onRequest', authHook(ctx.pool));
   // One line per request, with ids and without the query string (it may carry `key=`).
   app.addHook('onResponse', async (request, reply) => {

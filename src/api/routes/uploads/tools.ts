@@ -6,6 +6,7 @@ import { badRequest } from '../../errors.ts';
 import type { RoutePlugin } from '../../server.ts';
 import { startUpload, toolResponse, writableHistory } from './common.ts';
 import { upload1Items } from './upload1.ts';
+import { runJobTool } from '../jobs/run-tool.ts';
 
 const ToolRunBody = Type.Object(
   {
@@ -32,7 +33,7 @@ const TOOL_RUNNERS: Record<string, ToolRunner> = { upload1: runUpload1 };
 
 export async function runTool(ctx: ApiContext, request: FastifyRequest, body: Record<string, unknown>): Promise<unknown> {
   const runner = TOOL_RUNNERS[body.tool_id as string];
-  if (!runner) throw badRequest(`Tool ${String(body.tool_id).slice(0, 200)} is not available`);
+  if (!runner) return runJobTool(ctx, request, body);
   return runner(ctx, request, body);
 }
 
