@@ -204,8 +204,8 @@ export async function executeJob(options: ExecuteOptions): Promise<ExecuteOutcom
         network: containerRun.network || (settings.container?.network ?? false),
         cores: Math.max(1, spec.resources.cores),
         memoryMb: spec.resources.memoryMb,
-        env,
-        command: argv,
+        env: Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'PATH')), // the image's own PATH
+        command: [settings.container?.shell ?? 'bash', '-c', script],
         extraArgs: settings.container?.extraArgs,
       });
       const remove = containerRemoveArgv(engine, name);

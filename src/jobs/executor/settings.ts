@@ -24,7 +24,7 @@ export interface ExecutorSettings {
   /** Keep the job directory after the run (debugging). */
   keepScratch: boolean;
   /** Set by the container runner: the engine and a default image when the spec names none. */
-  container?: { engine: string; image?: string; network: boolean; extraArgs: string[] };
+  container?: { engine: string; image?: string; network: boolean; extraArgs: string[]; shell: string };
   /** Where the local runner wants the exit record; absent under other runners. */
   exitFile?: string;
   /** Deterministic runner name of the attempt (`nebula-<job>-<attempt>`), used to name containers. */
@@ -79,6 +79,8 @@ export function readExecutorSettings(env: NodeJS.ProcessEnv = process.env): Exec
           image: env.NEBULA_CONTAINER_IMAGE || undefined,
           network: /^(1|true|yes)$/i.test(env.NEBULA_CONTAINER_NETWORK ?? ''),
           extraArgs: env.NEBULA_CONTAINER_ARGS ? (JSON.parse(env.NEBULA_CONTAINER_ARGS) as string[]) : [],
+          // Galaxy's command lines assume bash; an image without it can name another shell.
+          shell: env.NEBULA_CONTAINER_SHELL || 'bash',
         }
       : undefined,
     exitFile: env.NEBULA_RUNNER_EXIT_FILE || undefined,

@@ -1,0 +1,236 @@
+/**
+ * The local runner: the executor as a detached child of a worker (a session and process group of
+ * its own, so a worker killed with SIGKILL leaves its running jobs alone). Any worker on the same
+ * host can ask about or cancel any local job: the external id is `<host>:<pid>:<start time>`.
+ *
+ * Submitting is idempotent by request.name: a marker file `<stateDir>/<destination>/<name>.json`
+ * is created exclusively before the spawn, and the executor carries NEBULA_JOB_NAME=<name> in its
+ * environment, so a worker that crashed between spawn and commit finds the running executor again.
+ *
+ * A job on another host: status says 'running' (this host cannot see it) and cancel does nothing
+ * here; the lifecycle declares it gone when its heartbeat goes stale, and the executor stops by
+ * itself when the server answers its heartbeat with 409.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { AttemptStatus, DestinationConfig, JobRunner, SubmitRequest } from '../interfaces.ts';
+import {
+  descendantGroups, findProcessesByEnv, formatExternalId, identify, isAlive, parseExternalId, readProcStat, type ProcessIdentity,
+} from './proc.ts';
+
+/** Retryable: the destination runs as many jobs as `params.concurrency` allows; submit again later. */
+export class DestinationFullError extends Error {
+  override name = 'DestinationFullError';
+  readonly retryable = true;
+  constructor(
+    readonly destination: string,
+    readonly limit: number,
+  ) {
+    super(`destination ${destination} is full: ${limit} jobs already running on ${os.hostname()}`);
+  }
+}
+
+export class RunnerConfigError extends Error {
+  override name = 'RunnerConfigError';
+}
+
+export interface LocalRunnerOptions {
+  /** Where markers, logs and exit records live; default `params.stateDir`, then `$TMPDIR/nebula-local-runner`. */
+  stateDir?: string;
+  /** Seconds between SIGTERM and SIGKILL on cancel (default `params.cancelGraceSeconds` or 5). */
+  cancelGraceSeconds?: number;
+}
+
+interface Marker {
+  name: string;
+  externalId: string;
+  destination: string;
+  submittedAt: string;
+}
+
+/** What the executor inherits from the worker besides the request's own environment. */
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'CONTAINERS_CONF', 'XDG_RUNTIME_DIR', 'NEBULA_CONFIG'];
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** A marker left empty this long by a crashed submitter is taken over. */
+const STALE_CLAIM_MS = 10_000;
+
+export function concurrencyOf(destination: DestinationConfig): number | undefined {
+  const value = destination.params.concurrency;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new RunnerConfigError(`destination ${destination.id}: params.concurrency must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+export interface LocalRunnerFlavour {
+  name: string;
+  /** Extra executor environment for this destination (the container runner's engine and image). */
+  environment?(destination: DestinationConfig, request: SubmitRequest): Record<string, string>;
+  /** Extra clean-up after the processes are killed (removing a container by name). */
+  afterCancel?(destination: DestinationConfig, marker: Marker | undefined): Promise<void>;
+}
+
+export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: LocalRunnerFlavour = { name: 'local' }): JobRunner {
+  const stateDirFor = (destination: DestinationConfig) => {
+    const base = options.stateDir ?? (typeof destination.params.stateDir === 'string' ? destination.params.stateDir : path.join(os.tmpdir(), 'nebula-local-runner'));
+    return path.join(base, destination.id);
+  };
+
+  const readMarker = async (file: string): Promise<Marker | undefined> => {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (!text) return undefined;
+    try {
+      return JSON.parse(text) as Marker;
+    } catch {
+      return undefined;
+    }
+  };
+
+  const markers = async (dir: string): Promise<Marker[]> => {
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+    return (await Promise.all(names.map((n) => readMarker(path.join(dir, n))))).filter((m): m is Marker => !!m);
+  };
+
+  const liveCount = async (dir: string): Promise<number> => {
+    let count = 0;
+    for (const marker of await markers(dir)) {
+      const id = parseExternalId(marker.externalId);
+      if (id.host === os.hostname() && (await isAlive(id))) count++;
+    }
+    return count;
+  };
+
+  /** The executor already running under `name` on this host: the leader of its own process group. */
+  const findRunning = async (name: string): Promise<ProcessIdentity | undefined> => {
+    for (const pid of await findProcessesByEnv('NEBULA_JOB_NAME', name)) {
+      const stat = await readProcStat(pid);
+      if (stat && stat.pgid === pid && stat.state !== 'Z') return identify(pid);
+    }
+    return undefined;
+  };
+
+  const writeMarker = async (file: string, marker: Marker) => {
+    const temp = `${file}.tmp-${process.pid}`;
+    await writeFile(temp, JSON.stringify(marker));
+    await rename(temp, file);
+  };
+
+  const markerFor = async (destination: DestinationConfig, externalId: string): Promise<Marker | undefined> =>
+    (await markers(stateDirFor(destination))).find((m) => m.externalId === externalId);
+
+  return {
+    name: flavour.name,
+
+    async submit(request) {
+      if (!NAME_PATTERN.test(request.name)) throw new RunnerConfigError(`job name ${JSON.stringify(request.name)} is not a safe runner name`);
+      if (request.executorCommand.length === 0) throw new RunnerConfigError('executorCommand is empty');
+      const dir = stateDirFor(request.destination);
+      await mkdir(dir, { recursive: true });
+      const markerFile = path.join(dir, `${request.name}.json`);
+      const marker = (externalId: string): Marker => ({ name: request.name, externalId, destination: request.destination.id, submittedAt: new Date().toISOString() });
+
+      const existing = await readMarker(markerFile);
+      if (existing) return { externalId: existing.externalId };
+      const running = await findRunning(request.name);
+      if (running) {
+        const externalId = formatExternalId(running);
+        await writeMarker(markerFile, marker(externalId));
+        return { externalId };
+      }
+
+      // Claim the name: only one submitter gets past an exclusive create.
+      try {
+        await (await open(markerFile, 'wx')).close();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const claimed = await stat(markerFile).catch(() => null);
+        const adopted = (await readMarker(markerFile)) ?? undefined;
+        if (adopted) return { externalId: adopted.externalId };
+        if (claimed && Date.now() - claimed.mtimeMs < STALE_CLAIM_MS) {
+          throw Object.assign(new Error(`job ${request.name} is being submitted by another worker`), { retryable: true });
+        }
+        // A claim left empty by a crashed submitter, whose executor never started: take it over.
+      }
+
+      try {
+        const limit = concurrencyOf(request.destination);
+        if (limit !== undefined && (await liveCount(dir)) >= limit) throw new DestinationFullError(request.destination.id, limit);
+        const env: Record<string, string> = {};
+        for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
+        Object.assign(env, request.environment, flavour.environment?.(request.destination, request) ?? {}, {
+          NEBULA_JOB_NAME: request.name,
+          NEBULA_DESTINATION: request.destination.id,
+          NEBULA_RUNNER_EXIT_FILE: path.join(dir, `${request.name}.exit`),
+        });
+        const logFd = openSync(path.join(dir, `${request.name}.log`), 'a');
+        let pid: number | undefined;
+        try {
+          const child = spawn(request.executorCommand[0]!, request.executorCommand.slice(1), {
+            detached: true,
+            stdio: ['ignore', logFd, logFd],
+            env,
+            cwd: dir,
+          });
+          await new Promise<void>((resolve, reject) => {
+            child.once('spawn', resolve);
+            child.once('error', reject);
+          });
+          child.unref();
+          pid = child.pid;
+        } finally {
+          closeSync(logFd);
+        }
+        const identity = pid === undefined ? undefined : await identify(pid);
+        // A child that exited at once still has an identity of (pid, 0): status will say 'exited'.
+        const externalId = formatExternalId(identity ?? { host: os.hostname(), pid: pid ?? 0, startTime: '0' });
+        await writeMarker(markerFile, marker(externalId));
+        return { externalId };
+      } catch (error) {
+        // Release the claim so a later submit can try again.
+        if (!(await readMarker(markerFile))) await rm(markerFile, { force: true });
+        throw error;
+      }
+    },
+
+    async status(externalId, destination): Promise<AttemptStatus> {
+      const id = parseExternalId(externalId);
+      if (id.host !== os.hostname()) return { state: 'running' };
+      if (await isAlive(id)) return { state: 'running' };
+      const marker = await markerFor(destination, externalId);
+      if (!marker) return { state: 'gone' };
+      const exit = await readFile(path.join(stateDirFor(destination), `${marker.name}.exit`), 'utf8').catch(() => '');
+      if (!exit) return { state: 'exited', exitCode: null, reason: 'the executor ended without an exit record (killed?)' };
+      const record = JSON.parse(exit) as { exitCode: number; error?: string };
+      return { state: 'exited', exitCode: record.exitCode, ...(record.error ? { reason: record.error } : {}) };
+    },
+
+    async cancel(externalId, destination) {
+      const id = parseExternalId(externalId);
+      if (id.host !== os.hostname()) return; // stops itself at its next heartbeat (409)
+      const marker = await markerFor(destination, externalId);
+      if (await isAlive(id)) {
+        const groups = [id.pid, ...(await descendantGroups(id.pid))];
+        for (const g of groups) signalGroup(g, 'SIGTERM');
+        const grace = options.cancelGraceSeconds ?? (typeof destination.params.cancelGraceSeconds === 'number' ? destination.params.cancelGraceSeconds : 5);
+        const deadline = Date.now() + grace * 1000;
+        while (Date.now() < deadline && (await isAlive(id))) await new Promise((r) => setTimeout(r, 50));
+        for (const g of groups) signalGroup(g, 'SIGKILL');
+      }
+      await flavour.afterCancel?.(destination, marker);
+    },
+  };
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+export type { Marker as LocalRunnerMarker };
