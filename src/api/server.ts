@@ -10,6 +10,7 @@ import { collectionRoutes } from './routes/collections.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { historyRoutes } from './routes/histories.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -25,6 +26,7 @@ const ROUTES: RoutePlugin[] = [
   datasetRoutes,
   collectionRoutes,
   uploadRoutes,
+  jobRoutes,
   jobRoutes,
 ];
 
@@ -46,6 +48,16 @@ export async function buildServer(ctx: ApiContext, extraRoutes: RoutePlugin[] = 
       },
       security: [{ apiKey: [] }],
     },
+  });
+
+  // BioBlend sends `Content-Type: application/json` with no body on some POSTs and PUTs
+  // (undelete, export): an empty body is `{}`. Anything else goes through Fastify's own parser,
+  // which also refuses __proto__ and constructor poisoning.
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (String(body).trim() === '') return done(null, {});
+    defaultJson(request, String(body), done);
   });
 
   app.addHook('onRequest', authHook(ctx.pool));
