@@ -1,4 +1,3 @@
-import { memoizedIds } from '../../histories/id-cache.ts';
 import type { RoutePlugin } from '../server.ts';
 import { installBodyParsers } from './histories/common.ts';
 import { historyContentsRoutes } from './histories/contents.ts';
@@ -7,15 +6,14 @@ import { provenanceRoutes } from './histories/provenance.ts';
 
 /**
  * /api/histories and history contents listing (owner: histories area). Registered in their
- * own encapsulated scope so that their body parsers (lenient empty JSON, multipart import)
- * apply to these routes only.
+ * own encapsulated scope so that their multipart parser (history import) applies to these
+ * routes only.
  */
 export const historyRoutes: RoutePlugin = async (app, ctx) => {
-  const fastIds = memoizedIds(ctx.ids);
   await app.register(async (scope) => {
     installBodyParsers(scope);
     historyCrudRoutes(scope, ctx);
-    historyContentsRoutes(scope, ctx, fastIds);
+    historyContentsRoutes(scope, ctx, ctx.ids);
     provenanceRoutes(scope, ctx);
   });
 };
