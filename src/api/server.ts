@@ -10,7 +10,6 @@ import { collectionRoutes } from './routes/collections.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { historyRoutes } from './routes/histories.ts';
 import { jobRoutes } from './routes/jobs.ts';
-import { jobRoutes } from './routes/jobs.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -26,7 +25,6 @@ const ROUTES: RoutePlugin[] = [
   datasetRoutes,
   collectionRoutes,
   uploadRoutes,
-  jobRoutes,
   jobRoutes,
 ];
 
