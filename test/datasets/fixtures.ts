@@ -47,7 +47,8 @@ export async function startDatasetWorker(t: TestApp): Promise<TaskWorker> {
   const worker = new TaskWorker({
     pool: t.db.pool,
     connectionString: t.db.url,
-    definitions: datasetTasks(t.store),
+    definitions: datasetTasks,
+    services: { config: t.ctx.config, store: t.store, ids: t.ctx.ids },
     concurrency: 2,
     leaseSeconds: 5,
     heartbeatSeconds: 1,
