@@ -1,6 +1,7 @@
 import type { TaskDefinition } from '../tasks/interfaces.ts';
 import { schedulePeriodic } from '../tasks/sql/periodic.ts';
 import type { Queryable } from '../db/pool.ts';
+import { datasetTasks } from '../datasets/tasks.ts';
 import { historyTasks } from '../histories/tasks.ts';
 import { uploadTasks } from '../uploads/tasks.ts';
 import { jobTasks } from '../jobs/tasks.ts';
@@ -22,7 +23,7 @@ const cleanupFinishedTasks: TaskDefinition<{ olderThanHours?: number }> = {
 /** Every task kind this build knows; each area of Nebula adds its definitions here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function allTaskDefinitions(): TaskDefinition<any>[] {
-  return [cleanupFinishedTasks, selftestTask, ...historyTasks, ...uploadTasks, ...jobTasks];
+  return [cleanupFinishedTasks, selftestTask, ...historyTasks, ...datasetTasks, ...uploadTasks, ...jobTasks];
 }
 
 export async function declarePeriodicTasks(db: Queryable): Promise<void> {
