@@ -1,0 +1,105 @@
+/**
+ * The `kubernetes` runner: one batch/v1 Job per attempt, through the Kubernetes REST API
+ * (see kubernetes/client.ts for why not @kubernetes/client-node at runtime).
+ *
+ * The Job's name is derived from the request name alone, so after a crash between creation and
+ * the database commit the next try gets 409 AlreadyExists and adopts the Job. Secret environment
+ * (the job token) goes through a per-attempt Secret owner-referenced to the Job; finished Jobs
+ * are cleaned up by ttlSecondsAfterFinished, and their Secrets with them.
+ *
+ * Verified only against the fake API server in test/helpers/fake-kube.ts, not a real cluster.
+ */
+import type { V1Job, V1Secret } from '@kubernetes/client-node';
+import type { AttemptStatus, DestinationConfig, JobRunner, SubmitRequest } from '../interfaces.ts';
+import { KubernetesApiError, httpStatus, kubeClient, type KubeClient } from './kubernetes/client.ts';
+import { attemptStatusFromJob } from './kubernetes/job-status.ts';
+import { LABEL_JOB_ID, MANAGED_BY, buildJob, buildSecret } from './kubernetes/manifest.ts';
+import { parseKubernetesParams, type KubernetesParams } from './kubernetes/params.ts';
+
+export { KubernetesApiError, KubernetesUnavailableError } from './kubernetes/client.ts';
+export { KubernetesConfigError } from './kubernetes/params.ts';
+export { kubernetesName } from './kubernetes/manifest.ts';
+
+export function createKubernetesRunner(): JobRunner {
+  return { name: 'kubernetes', submit, status, cancel };
+}
+
+/** externalId is `<namespace>/<job name>`: a Job stays findable if the destination's namespace changes. */
+function parseExternalId(externalId: string): { namespace: string; name: string } {
+  const match = /^([a-z0-9-]{1,63})\/([a-z0-9-]{1,63})$/.exec(externalId);
+  if (!match) throw new Error(`"${externalId}" is not a Kubernetes job id (<namespace>/<name>)`);
+  return { namespace: match[1]!, name: match[2]! };
+}
+
+async function submit(request: SubmitRequest): Promise<{ externalId: string }> {
+  const params = parseKubernetesParams(request.destination);
+  const client = kubeClient(params);
+  const wanted = buildJob(request, params);
+  const name = wanted.metadata!.name!;
+
+  let job: V1Job;
+  try {
+    job = await client.createJob(params.namespace, wanted);
+  } catch (error) {
+    if (httpStatus(error) !== 409) throw error;
+    job = await client.readJob(params.namespace, name);
+    assertOurs(job, request, name);
+  }
+  await ensureSecret(client, params, request, job);
+  return { externalId: `${params.namespace}/${name}` };
+}
+
+/** A Job with our name but not our labels is someone else's: never adopt it. */
+function assertOurs(job: V1Job, request: SubmitRequest, name: string): void {
+  const labels = job.metadata?.labels ?? {};
+  if (labels['app.kubernetes.io/managed-by'] !== MANAGED_BY || labels[LABEL_JOB_ID] !== String(request.jobId)) {
+    throw new KubernetesApiError(
+      `a Job named ${name} already exists in namespace ${job.metadata?.namespace} but was not created by Nebula for job ${request.jobId}`,
+      409,
+    );
+  }
+}
+
+/**
+ * Creates the attempt's Secret, or brings an existing one up to date (a crash may have left it
+ * from a try whose token was never committed). Until it exists the pod waits
+ * (CreateContainerConfigError, retried by the kubelet), so the order Job → Secret is safe.
+ */
+async function ensureSecret(client: KubeClient, params: KubernetesParams, request: SubmitRequest, job: V1Job): Promise<void> {
+  const secret = buildSecret(request, params, job);
+  if (Object.keys(secret.data ?? {}).length === 0) return;
+  const name = secret.metadata!.name!;
+  try {
+    await client.createSecret(params.namespace, secret);
+    return;
+  } catch (error) {
+    if (httpStatus(error) !== 409) throw error;
+  }
+  const existing: V1Secret = await client.readSecret(params.namespace, name);
+  const sameData = JSON.stringify(existing.data ?? {}) === JSON.stringify(secret.data);
+  const sameOwner = existing.metadata?.ownerReferences?.some((o) => o.uid === job.metadata?.uid);
+  if (sameData && sameOwner) return;
+  secret.metadata!.resourceVersion = existing.metadata?.resourceVersion;
+  await client.replaceSecret(params.namespace, name, secret);
+}
+
+async function status(externalId: string, destination: DestinationConfig): Promise<AttemptStatus> {
+  const params = parseKubernetesParams(destination);
+  const { namespace, name } = parseExternalId(externalId);
+  try {
+    return attemptStatusFromJob(await kubeClient(params).readJob(namespace, name));
+  } catch (error) {
+    if (httpStatus(error) === 404) return { state: 'gone' };
+    throw error;
+  }
+}
+
+async function cancel(externalId: string, destination: DestinationConfig): Promise<void> {
+  const params = parseKubernetesParams(destination);
+  const { namespace, name } = parseExternalId(externalId);
+  try {
+    await kubeClient(params).deleteJob(namespace, name);
+  } catch (error) {
+    if (httpStatus(error) !== 404) throw error;
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * A fake Kubernetes API server on 127.0.0.1 for the Kubernetes runner's tests. No API server can
+ * run on these machines, so this speaks exactly the endpoints the runner uses, with in-memory
+ * state and Kubernetes-shaped Status objects for errors:
+ *
+ *   POST/GET/DELETE /apis/batch/v1/namespaces/{ns}/jobs[/{name}]
+ *   POST/GET/PUT    /api/v1/namespaces/{ns}/secrets[/{name}]
+ *
+ * It does not schedule pods: a test moves a Job along with `setJobStatus`. Deleting a Job also
+ * deletes the Secrets owner-referenced to it, as the garbage collector would.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+type KubeObject = {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    ownerReferences?: { uid: string; kind: string; name: string }[];
+    deletionTimestamp?: string;
+    [key: string]: unknown;
+  };
+  spec?: any;
+  status?: any;
+  data?: Record<string, string>;
+  [key: string]: unknown;
+};
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  authorization?: string;
+}
+
+const JOBS = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs(?:\/([^/]+))?$/;
+const SECRETS = /^\/api\/v1\/namespaces\/([^/]+)\/secrets(?:\/([^/]+))?$/;
+
+export class FakeKube {
+  readonly jobs = new Map<string, KubeObject>();
+  readonly secrets = new Map<string, KubeObject>();
+  readonly requests: RecordedRequest[] = [];
+  /** Answer the next N requests with 500, to test error paths. */
+  failNext = 0;
+  private server?: Server;
+  port = 0;
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((e: unknown) => this.send(res, 500, status(500, 'InternalError', String(e))));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** A kubeconfig file pointing at this server, no authentication. */
+  writeKubeconfig(dir = mkdtempSync(path.join(os.tmpdir(), 'fake-kube-')), user = '  user: {}'): string {
+    const file = path.join(dir, 'kubeconfig.yaml');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        `- name: fake`,
+        `  cluster: { server: "${this.url}" }`,
+        'users:',
+        '- name: nobody',
+        user,
+        'contexts:',
+        '- name: fake',
+        '  context: { cluster: fake, user: nobody }',
+        'current-context: fake',
+        '',
+      ].join('\n'),
+    );
+    return file;
+  }
+
+  job(namespace: string, name: string): KubeObject | undefined {
+    return this.jobs.get(`${namespace}/${name}`);
+  }
+
+  /** Moves a Job along, as the Job controller and kubelet would. */
+  setJobStatus(namespace: string, name: string, jobStatus: Record<string, unknown>): void {
+    const job = this.job(namespace, name);
+    if (!job) throw new Error(`fake-kube: no job ${namespace}/${name}`);
+    job.status = jobStatus;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const raw = await readBody(req);
+    const body = raw ? JSON.parse(raw) : undefined;
+    this.requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      query: url.searchParams,
+      body,
+      authorization: req.headers.authorization,
+    });
+    if (this.failNext > 0) {
+      this.failNext--;
+      return this.send(res, 500, status(500, 'InternalError', 'fake-kube: injected failure'));
+    }
+
+    const jobs = JOBS.exec(url.pathname);
+    if (jobs) return this.resource(req.method, res, this.jobs, 'jobs', 'batch', jobs[1]!, jobs[2], body);
+    const secrets = SECRETS.exec(url.pathname);
+    if (secrets) return this.resource(req.method, res, this.secrets, 'secrets', '', secrets[1]!, secrets[2], body);
+    this.send(res, 404, status(404, 'NotFound', `fake-kube does not serve ${req.method} ${url.pathname}`));
+  }
+
+  private resource(
+    method: string | undefined,
+    res: ServerResponse,
+    store: Map<string, KubeObject>,
+    kind: string,
+    group: string,
+    namespace: string,
+    name: string | undefined,
+    body: KubeObject | undefined,
+  ): void {
+    const what = group ? `${kind}.${group}` : kind;
+    if (method === 'POST' && !name) {
+      if (!body?.metadata?.name) return this.send(res, 422, status(422, 'Invalid', `${what}: metadata.name required`));
+      const key = `${namespace}/${body.metadata.name}`;
+      if (store.has(key)) {
+        return this.send(res, 409, status(409, 'AlreadyExists', `${what} "${body.metadata.name}" already exists`, body.metadata.name, group, kind));
+      }
+      const created: KubeObject = {
+        ...body,
+        metadata: { ...body.metadata, namespace, uid: randomUUID(), creationTimestamp: new Date().toISOString() },
+      };
+      if (kind === 'jobs') created.status = {};
+      store.set(key, created);
+      return this.send(res, 201, created);
+    }
+    if (!name) return this.send(res, 405, status(405, 'MethodNotAllowed', `${method} on a collection`));
+    const key = `${namespace}/${name}`;
+    const existing = store.get(key);
+    if (!existing) return this.send(res, 404, status(404, 'NotFound', `${what} "${name}" not found`, name, group, kind));
+    if (method === 'GET') return this.send(res, 200, existing);
+    if (method === 'PUT' && body) {
+      const replaced = { ...body, metadata: { ...body.metadata, namespace, uid: existing.metadata.uid } };
+      store.set(key, replaced);
+      return this.send(res, 200, replaced);
+    }
+    if (method === 'DELETE') {
+      store.delete(key);
+      // The garbage collector's part: dependents of a deleted owner go too.
+      for (const [k, obj] of this.secrets) {
+        if (obj.metadata.ownerReferences?.some((o) => o.uid === existing.metadata.uid)) this.secrets.delete(k);
+      }
+      return this.send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group, kind, uid: existing.metadata.uid } });
+    }
+    this.send(res, 405, status(405, 'MethodNotAllowed', `${method} not served`));
+  }
+
+  private send(res: ServerResponse, code: number, body: unknown): void {
+    res.writeHead(code, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+}
+
+function status(code: number, reason: string, message: string, name?: string, group?: string, kind?: string) {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    details: name ? { name, group, kind } : undefined,
+    code,
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (data += c));
+    req.on('end', () => resolve(data));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,234 @@
+/**
+ * The Kubernetes runner against test/helpers/fake-kube.ts (no API server can run on these
+ * machines). This checks what the runner sends and how it reads answers; it says nothing about
+ * how a real cluster schedules the Job.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DestinationConfig, SubmitRequest } from '../../src/jobs/interfaces.ts';
+import {
+  KubernetesApiError,
+  KubernetesConfigError,
+  KubernetesUnavailableError,
+  createKubernetesRunner,
+  kubernetesName,
+} from '../../src/jobs/runners/kubernetes.ts';
+import { FakeKube } from '../helpers/fake-kube.ts';
+import { freePort } from '../helpers/processes.ts';
+
+const NS = 'nebula-jobs';
+const runner = createKubernetesRunner();
+let kube: FakeKube;
+let destination: DestinationConfig;
+
+function request(jobId: number, attempt = 1, extra: Partial<SubmitRequest> = {}): SubmitRequest {
+  return {
+    jobId,
+    attempt,
+    name: `nebula-${jobId}-${attempt}`,
+    executorCommand: ['node', '/app/bin/nebula.js', 'job-exec'],
+    environment: {
+      NEBULA_SERVER_URL: 'http://nebula-api.nebula.svc:8080',
+      NEBULA_JOB_ID: `enc${jobId}`,
+      NEBULA_JOB_ATTEMPT: String(attempt),
+      NEBULA_JOB_TOKEN: `token-${jobId}-${attempt}`,
+      NEBULA_OBJECT_STORE: 's3',
+      NEBULA_S3_SECRET_ACCESS_KEY: 'object-store-secret',
+      NEBULA_SCRATCH_PATH: '/var/lib/nebula/server-scratch',
+    },
+    resources: { cores: 2, memoryMb: 3072, walltimeSeconds: 3600 },
+    destination,
+    ...extra,
+  };
+}
+
+beforeAll(async () => {
+  kube = await new FakeKube().start();
+  destination = {
+    id: 'k8s',
+    runner: 'kubernetes',
+    params: { namespace: NS, kubeconfig: kube.writeKubeconfig(), image: 'registry.example/nebula:1.0', ttlSecondsAfterFinished: 900 },
+  };
+});
+
+afterAll(async () => {
+  await kube.stop();
+});
+
+describe('kubernetes runner against a fake API server', () => {
+  it('creates one batch/v1 Job per attempt with a deterministic name, labels, resources, TTL and deadline', async () => {
+    const { externalId } = await runner.submit(request(7));
+    expect(externalId).toBe(`${NS}/nebula-7-1`);
+    const job = kube.job(NS, 'nebula-7-1')!;
+    expect(job).toBeDefined();
+    expect(job.metadata.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'nebula',
+      'nebula/job-id': '7',
+      'nebula/attempt': '1',
+    });
+    expect(job.spec.backoffLimit).toBe(0);
+    expect(job.spec.ttlSecondsAfterFinished).toBe(900);
+    expect(job.spec.activeDeadlineSeconds).toBe(3600 + 60);
+    const pod = job.spec.template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.containers).toHaveLength(1);
+    const container = pod.containers[0];
+    expect(container.image).toBe('registry.example/nebula:1.0');
+    expect(container.command).toEqual(['node', '/app/bin/nebula.js', 'job-exec']);
+    expect(container.resources).toEqual({
+      requests: { cpu: '2000m', memory: '3072Mi' },
+      limits: { cpu: '2000m', memory: '3072Mi' },
+    });
+  });
+
+  it('shares no volume with the server: one emptyDir scratch, no hostPath, PVC or NFS', async () => {
+    const pod = kube.job(NS, 'nebula-7-1')!.spec.template.spec;
+    expect(pod.volumes).toEqual([{ name: 'scratch', emptyDir: {} }]);
+    for (const volume of pod.volumes) {
+      expect(Object.keys(volume).sort()).toEqual(['emptyDir', 'name']);
+    }
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'scratch', mountPath: '/scratch' }]);
+  });
+
+  it('keeps secrets out of the Job spec: the token comes from a Secret owned by the Job', async () => {
+    const job = kube.job(NS, 'nebula-7-1')!;
+    const env = job.spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: any }[];
+    const byName = Object.fromEntries(env.map((e) => [e.name, e]));
+    expect(byName.NEBULA_JOB_ID).toEqual({ name: 'NEBULA_JOB_ID', value: 'enc7' });
+    expect(byName.NEBULA_SERVER_URL!.value).toBe('http://nebula-api.nebula.svc:8080');
+    expect(byName.NEBULA_SCRATCH_PATH!.value).toBe('/scratch');
+    expect(byName.NEBULA_JOB_TOKEN).toEqual({
+      name: 'NEBULA_JOB_TOKEN',
+      valueFrom: { secretKeyRef: { name: 'nebula-7-1', key: 'NEBULA_JOB_TOKEN', optional: false } },
+    });
+    expect(byName.NEBULA_S3_SECRET_ACCESS_KEY!.valueFrom.secretKeyRef.name).toBe('nebula-7-1');
+    expect(JSON.stringify(job)).not.toContain('token-7-1');
+    expect(JSON.stringify(job)).not.toContain('object-store-secret');
+
+    const secret = kube.secrets.get(`${NS}/nebula-7-1`)!;
+    expect(Buffer.from(secret.data!.NEBULA_JOB_TOKEN!, 'base64').toString()).toBe('token-7-1');
+    expect(secret.metadata.ownerReferences).toEqual([
+      { apiVersion: 'batch/v1', kind: 'Job', name: 'nebula-7-1', uid: job.metadata.uid },
+    ]);
+  });
+
+  it('adopts the Job on 409 AlreadyExists instead of creating a second one, and repairs its Secret', async () => {
+    const before = kube.requests.length;
+    const again = await runner.submit(request(7));
+    expect(again.externalId).toBe(`${NS}/nebula-7-1`);
+    const sent = kube.requests.slice(before).map((r) => `${r.method} ${r.path}`);
+    expect(sent).toContain(`POST /apis/batch/v1/namespaces/${NS}/jobs`);
+    expect(sent).toContain(`GET /apis/batch/v1/namespaces/${NS}/jobs/nebula-7-1`);
+    expect([...kube.jobs.keys()].filter((k) => k.endsWith('/nebula-7-1'))).toHaveLength(1);
+
+    // A crash after creating the Job but before the Secret: the retry creates it.
+    kube.secrets.delete(`${NS}/nebula-7-1`);
+    await runner.submit(request(7));
+    expect(kube.secrets.has(`${NS}/nebula-7-1`)).toBe(true);
+
+    // A retry whose token differs (the first was never committed): the Secret follows the retry.
+    await runner.submit(request(7, 1, { environment: { ...request(7).environment, NEBULA_JOB_TOKEN: 'newer' } }));
+    const secret = kube.secrets.get(`${NS}/nebula-7-1`)!;
+    expect(Buffer.from(secret.data!.NEBULA_JOB_TOKEN!, 'base64').toString()).toBe('newer');
+  });
+
+  it('refuses to adopt a Job of the same name that Nebula did not create for this job', async () => {
+    kube.jobs.set(`${NS}/nebula-8-1`, { metadata: { name: 'nebula-8-1', namespace: NS, labels: { app: 'other' } } });
+    await expect(runner.submit(request(8))).rejects.toThrow(KubernetesApiError);
+    await expect(runner.submit(request(8))).rejects.toThrow(/not created by Nebula/);
+  });
+
+  it('maps Job status to queued, running and exited; an unknown Job is gone', async () => {
+    const { externalId } = await runner.submit(request(9));
+    expect(await runner.status(externalId, destination)).toEqual({ state: 'queued' });
+    kube.setJobStatus(NS, 'nebula-9-1', { active: 1, ready: 0 });
+    expect(await runner.status(externalId, destination)).toEqual({ state: 'queued' });
+    kube.setJobStatus(NS, 'nebula-9-1', { active: 1, ready: 1 });
+    expect(await runner.status(externalId, destination)).toEqual({ state: 'running' });
+    kube.setJobStatus(NS, 'nebula-9-1', { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] });
+    expect(await runner.status(externalId, destination)).toEqual({ state: 'exited', exitCode: 0, reason: 'complete' });
+    kube.setJobStatus(NS, 'nebula-9-1', {
+      failed: 1,
+      conditions: [{ type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }],
+    });
+    const failed = await runner.status(externalId, destination);
+    expect(failed).toMatchObject({ state: 'exited', exitCode: null });
+    expect((failed as { reason: string }).reason).toContain('DeadlineExceeded');
+    expect(await runner.status(`${NS}/nebula-404-1`, destination)).toEqual({ state: 'gone' });
+  });
+
+  it('cancels by deleting the Job with propagationPolicy Background; 404 is fine', async () => {
+    const { externalId } = await runner.submit(request(10));
+    await runner.cancel(externalId, destination);
+    const del = kube.requests.filter((r) => r.method === 'DELETE' && r.path.endsWith('/jobs/nebula-10-1'));
+    expect(del).toHaveLength(1);
+    const policy = del[0]!.query.get('propagationPolicy') ?? (del[0]!.body as { propagationPolicy?: string })?.propagationPolicy;
+    expect(policy).toBe('Background');
+    expect(kube.job(NS, 'nebula-10-1')).toBeUndefined();
+    expect(kube.secrets.has(`${NS}/nebula-10-1`)).toBe(false);
+    expect(await runner.status(externalId, destination)).toEqual({ state: 'gone' });
+    await runner.cancel(externalId, destination);
+  });
+
+  it('derives DNS-1123 names of at most 63 characters, deterministically', () => {
+    expect(kubernetesName('nebula-12-3')).toBe('nebula-12-3');
+    const long = kubernetesName(`Nebula_${'x'.repeat(100)}-1`);
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(long).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    expect(kubernetesName(`Nebula_${'x'.repeat(100)}-1`)).toBe(long);
+    expect(kubernetesName(`Nebula_${'x'.repeat(100)}-2`)).not.toBe(long);
+    expect(kubernetesName('Nebula_5_1')).not.toBe(kubernetesName('nebula-5-1'));
+  });
+
+  it('gives a retryable error naming the API server when it answers 5xx or cannot be reached', async () => {
+    kube.failNext = 1;
+    const err = await runner.status(`${NS}/nebula-9-1`, destination).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KubernetesUnavailableError);
+    expect((err as Error).message).toContain(kube.url);
+
+    const port = await freePort();
+    const downKube = new FakeKube();
+    downKube.port = port;
+    const down: DestinationConfig = {
+      id: 'k8s-down',
+      runner: 'kubernetes',
+      params: { namespace: NS, kubeconfig: downKube.writeKubeconfig(), image: 'x' },
+    };
+    const unreachable = await runner.submit(request(11, 1, { destination: down })).catch((e: unknown) => e);
+    expect(unreachable).toBeInstanceOf(KubernetesUnavailableError);
+    expect((unreachable as KubernetesUnavailableError).retryable).toBe(true);
+    expect((unreachable as Error).message).toMatch(new RegExp(`Kubernetes API server http://127\\.0\\.0\\.1:${port} unreachable.*ECONNREFUSED`));
+  });
+
+  it('sends the kubeconfig user token, and refuses exec-plugin credentials with a clear error', async () => {
+    const withToken: DestinationConfig = {
+      id: 'k8s-token',
+      runner: 'kubernetes',
+      params: { namespace: NS, image: 'x', kubeconfig: kube.writeKubeconfig(undefined, '  user: { token: sa-token-1 }') },
+    };
+    await runner.status(`${NS}/nebula-9-1`, withToken);
+    expect(kube.requests.at(-1)!.authorization).toBe('Bearer sa-token-1');
+
+    const withExec: DestinationConfig = {
+      id: 'k8s-exec',
+      runner: 'kubernetes',
+      params: {
+        namespace: NS,
+        image: 'x',
+        kubeconfig: kube.writeKubeconfig(undefined, '  user: { exec: { command: aws, apiVersion: client.authentication.k8s.io/v1 } }'),
+      },
+    };
+    await expect(runner.status(`${NS}/nebula-9-1`, withExec)).rejects.toThrow(/exec plugin or auth-provider/);
+  });
+
+  it('rejects bad destination params with an error naming the key', async () => {
+    const bad = (params: Record<string, unknown>): DestinationConfig => ({ id: 'k', runner: 'kubernetes', params });
+    await expect(runner.submit(request(12, 1, { destination: bad({ namespace: NS }) }))).rejects.toThrow(
+      /jobs\.destinations\[k\]\.params\.image: required/,
+    );
+    await expect(runner.submit(request(12, 1, { destination: bad({ image: 'x', namespace: 'Bad_NS' }) }))).rejects.toThrow(
+      KubernetesConfigError,
+    );
+    await expect(runner.status('no-slash', destination)).rejects.toThrow(/not a Kubernetes job id/);
+  });
+});
