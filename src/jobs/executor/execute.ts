@@ -143,7 +143,9 @@ export async function executeJob(options: ExecuteOptions): Promise<ExecuteOutcom
       toolXml = await stageTool(store, cache, spec, dir);
       ({ locations } = await stageInputs(store, cache, spec, dir));
     } catch (error) {
-      const message = `staging failed: ${describeError(error)}` + ((error as NodeJS.ErrnoException).code === 'ENOSPC' ? ` (in ${settings.scratchRoot})` : '');
+      const enospc = (error as NodeJS.ErrnoException).code === 'ENOSPC' || ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC';
+      const detail = describeError(error);
+      const message = (detail.startsWith('staging') ? detail : `staging failed: ${detail}`) + (enospc ? ` (scratch ${settings.scratchRoot}, node cache)` : '');
       return errorReport(spec, startedAt, secondsSince(startedAt), [message]);
     }
     if (abort.signal.aborted) return undefined;
