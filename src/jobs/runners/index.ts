@@ -5,6 +5,8 @@
 import type { JobRunner } from '../interfaces.ts';
 import { createContainerRunner } from './container.ts';
 import { createLocalRunner, type LocalRunnerOptions } from './local.ts';
+import { createSlurmRunner } from './slurm.ts';
+import { createKubernetesRunner } from './kubernetes.ts';
 
 export { DestinationFullError, RunnerConfigError } from './local.ts';
 
@@ -15,6 +17,8 @@ type RunnerFactory = (options: RunnerOptions) => JobRunner;
 const factories: Record<string, RunnerFactory> = {
   local: (options) => createLocalRunner(options),
   container: (options) => createContainerRunner(options),
+  slurm: () => createSlurmRunner(),
+  kubernetes: () => createKubernetesRunner(),
 };
 
 const instances = new Map<string, JobRunner>();
