@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Queryable } from '../db/pool.ts';
@@ -128,7 +128,7 @@ export async function processUpload(item: UploadTaskItem, ctx: ProcessContext): 
       metadata: stored,
       peek: metadata.peek ?? '',
       blurb: metadata.blurb ?? '',
-      info: info || (item.source.kind === 'url' ? `uploaded from ${basename(item.source.url).slice(0, 200)}` : ''),
+      info: info || `uploaded ${ext} file`,
     };
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -107,7 +107,7 @@ describe('bad input to POST /api/tools', () => {
     expect(foreign.status).toBe(404);
     const tool = await t.post('/api/tools', { tool_id: 'cat1', history_id: history, inputs: {} });
     expect(tool.status).toBe(400);
-    expect(tool.json.err_msg).toBe('Tool cat1 is not available');
+    expect(tool.json.err_msg).toMatch(/cat1.*is not available/);
     const empty = await t.post('/api/tools', { tool_id: 'upload1', history_id: history, inputs: { file_type: 'auto' } });
     expect(empty.status).toBe(400);
     const noKey = await t.app.inject({ method: 'POST', url: '/api/tools', payload: pastePayload(history, 'x') });

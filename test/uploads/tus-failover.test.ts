@@ -62,7 +62,7 @@ async function patch(base: string, location: string, offset: number, body: Buffe
   return fetch(base + location, {
     method: 'PATCH',
     headers: { ...tus, 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
-    body,
+    body: new Uint8Array(body),
   });
 }
 

@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isPrivateAddress } from '../../src/uploads/url-policy.ts';
 import { startFileServer } from './http-server.ts';
+import { startFtpServer } from './ftp-server.ts';
 import { pastePayload, startUploadApp, type UploadTestApp } from './helpers.ts';
 
 let t: UploadTestApp;
@@ -78,6 +79,24 @@ describe('URL uploads through upload1', () => {
     const brokenHda = await t.waitForHda(broken.json.outputs[0].id);
     expect(brokenHda.state).toBe('error');
     expect(brokenHda.info).toMatch(/gzip/);
+  });
+
+  it('downloads over passive FTP, connecting data to the checked control address', async () => {
+    process.env.NEBULA_UPLOAD_ALLOW_PRIVATE_URLS = 'true';
+    const ftp = await startFtpServer({ '/pub/regions.bed': Buffer.from(BED) });
+    try {
+      const res = await t.post('/api/tools', pastePayload(await t.history(), `${ftp.url}/pub/regions.bed`));
+      const hda = await t.waitForHda(res.json.outputs[0].id);
+      expect(hda.info).toBe('uploaded bed file');
+      expect(hda.state).toBe('ok');
+      expect((await t.bytes(hda)).toString()).toBe(BED);
+      const missing = await t.post('/api/tools', pastePayload(await t.history(), `${ftp.url}/pub/none.bed`));
+      const missingHda = await t.waitForHda(missing.json.outputs[0].id);
+      expect(missingHda.state).toBe('error');
+      expect(missingHda.info).toMatch(/550/);
+    } finally {
+      await ftp.close();
+    }
   });
 
   it('answers 400 at request time for schemes other than http, https and ftp, creating nothing', async () => {
