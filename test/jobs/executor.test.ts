@@ -247,3 +247,46 @@ describe('nebula job-exec: executor', () => {
     expect(server.heartbeats).toBeGreaterThan(1);
   }, 30_000);
 });
+
+describe('nebula job-exec: a job that fills its disk', () => {
+  const small = path.join(os.tmpdir(), `nebula-enospc-${process.pid}`);
+  let mounted = false;
+  beforeAll(async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(small, { recursive: true });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', small], { stdio: 'ignore' });
+      mounted = true;
+    } catch {
+      mounted = false;
+    }
+  });
+  afterAll(async () => {
+    const { execFileSync } = await import('node:child_process');
+    if (mounted) execFileSync('umount', [small]);
+    await rm(small, { recursive: true, force: true });
+  });
+
+  it('ends in error with a message saying the scratch disk is full', async (ctx) => {
+    if (!mounted) ctx.skip(); // needs root to mount a 2 MiB tmpfs as the scratch disk
+    const bundleKey = await putToolBundle(store, {
+      'tool.xml': { text: `<tool id="fill" name="fill" version="1" profile="21.01"><command>head -c 8000000 /dev/zero > '$out1'</command><inputs/><outputs><data name="out1" format="txt"/></outputs></tool>` },
+    });
+    const spec = makeSpec({ bundleKey, toolState: {}, outputs: [{ name: 'out1', format: 'txt' }] });
+    const server = await startFakeJobServer(spec);
+    try {
+      await executeJob({
+        settings: { scratchRoot: small, heartbeatSeconds: 1, killGraceSeconds: 1, keepScratch: false },
+        store,
+        cache: new NodeCache(path.join(work, 'cache'), 1 << 30),
+        client: createJobServerClient({ serverUrl: server.url, jobId: spec.jobId, attempt: spec.attempt, token: server.token }),
+      });
+    } finally {
+      await server.close();
+    }
+    const report = server.reports[0]!;
+    expect(report.state).toBe('error');
+    expect(report.messages.join('\n')).toMatch(/ran out of disk space in its scratch directory/);
+  }, 30_000);
+});

@@ -3,7 +3,7 @@
  * step can be redone for the same (job, attempt) with the same effect: the job directory starts
  * empty, outputs go to the attempt's own keys, and the server takes the report once.
  */
-import { open, writeFile } from 'node:fs/promises';
+import { open, statfs, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -249,6 +249,12 @@ export async function executeJob(options: ExecuteOptions): Promise<ExecuteOutcom
       if (!outcome.ok) failed = true;
     }
 
+    // The tool's own stderr may not have fit on the full disk either: ask the filesystem too.
+    if (/No space left on device/i.test(stderr.text) || /No space left on device/i.test(stdout.text) || (failed && (await diskFull(dir.root)))) {
+      failed = true;
+      messages.push(`the job ran out of disk space in its scratch directory ${dir.root} (No space left on device)`);
+    }
+
     // ---- collect
     let collected;
     try {
@@ -280,6 +286,12 @@ export async function executeJob(options: ExecuteOptions): Promise<ExecuteOutcom
       },
     };
   }
+}
+
+/** Less than 64 KiB left for an unprivileged writer on the filesystem of `dir`. */
+async function diskFull(dir: string): Promise<boolean> {
+  const info = await statfs(dir).catch(() => null);
+  return !!info && info.bavail * info.bsize < 64 * 1024;
 }
 
 function pick(env: Record<string, string>, names: string[]): Record<string, string> {
