@@ -8,7 +8,7 @@ import type { TaskDefinition } from '../../tasks/index.ts';
 import { destinationById } from './destination.ts';
 import { getJob, type JobRow } from './queries.ts';
 import { enqueueJobTask } from './requeue.ts';
-import { jobsConfig, runnerFor } from './settings.ts';
+import { jobsConfig, runnerFor, type HasServices } from './settings.ts';
 
 async function discardOutputs(db: Queryable, jobId: number): Promise<void> {
   await db.query(
@@ -38,8 +38,8 @@ export async function requestCancel(db: Queryable, jobId: number): Promise<boole
   return true;
 }
 
-async function killAttempt(job: JobRow): Promise<void> {
-  const destination = destinationById(jobsConfig().jobs, job.destination);
+async function killAttempt(job: JobRow, ctx: HasServices): Promise<void> {
+  const destination = destinationById(jobsConfig(ctx).jobs, job.destination);
   if (!destination || !job.external_id) return;
   await (await runnerFor(destination.runner)).cancel(job.external_id, destination);
 }
@@ -50,7 +50,7 @@ export const cancelTask: TaskDefinition<{ jobId: number }> = {
     const job = await getJob(ctx.pool, payload.jobId);
     if (!job || job.state !== 'deleting') return;
     // A submit racing with us sees `deleting` and kills what it started; we kill what is recorded.
-    await killAttempt(job);
+    await killAttempt(job, ctx);
     await ctx.completeWith((client) =>
       client.query(`UPDATE jobs SET state = 'deleted', finished_at = now(), update_time = now() WHERE id = $1 AND state = 'deleting'`, [job.id]),
     );

@@ -12,6 +12,7 @@ import { failJob } from './fail.ts';
 import { getJob, setOutputDatasetsState, type JobRow } from './queries.ts';
 import { enqueueJobTask, requeueSelf } from './requeue.ts';
 import { heartbeatStaleSeconds, jobsConfig, monitorSeconds, runnerFor } from './settings.ts';
+import { hashToken, jobToken } from './token.ts';
 
 async function hasReport(db: Queryable, jobId: number, attempt: number): Promise<boolean> {
   const { rowCount } = await db.query('SELECT 1 FROM job_reports WHERE job_id = $1 AND attempt = $2', [jobId, attempt]);
@@ -26,10 +27,12 @@ function heartbeatStale(job: JobRow): boolean {
 /** Ends the attempt without a report: another attempt if any are left, else error. */
 async function retryOrFail(db: Queryable, job: JobRow, reason: string): Promise<void> {
   if (job.attempt < job.max_attempts) {
+    const next = job.attempt + 1;
     const { rowCount } = await db.query(
-      `UPDATE jobs SET state = 'queued', external_id = NULL, info = $3, update_time = now()
+      `UPDATE jobs SET state = 'queued', attempt = $4, token_hash = $5, external_id = NULL, heartbeat_at = NULL,
+              info = $3, update_time = now()
         WHERE id = $1 AND attempt = $2 AND state = 'running'`,
-      [job.id, job.attempt, `attempt ${job.attempt}: ${reason}`],
+      [job.id, job.attempt, `attempt ${job.attempt}: ${reason}`, next, hashToken(await jobToken(db, job.uuid, next))],
     );
     if (rowCount === 1) {
       await setOutputDatasetsState(db, job.id, 'queued', ['running']);
@@ -46,7 +49,7 @@ async function monitor(payload: { jobId: number }, ctx: TaskContext): Promise<vo
   const finish = () => ctx.completeWith((client) => enqueueJobTask(client, 'job.finish', job, { payload: { attempt: job.attempt }, uniqueSuffix: `:${job.attempt}` }));
   if (await hasReport(ctx.pool, job.id, job.attempt)) return void (await finish());
 
-  const destination = destinationById(jobsConfig().jobs, job.destination);
+  const destination = destinationById(jobsConfig(ctx).jobs, job.destination);
   let status: AttemptStatus;
   if (!destination || !job.external_id) status = { state: 'gone' };
   else status = await (await runnerFor(destination.runner)).status(job.external_id, destination);

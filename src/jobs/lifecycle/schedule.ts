@@ -10,6 +10,7 @@ import { chooseDestination } from './destination.ts';
 import { getJob, jobInputs, setOutputDatasetsState, type JobInputRow } from './queries.ts';
 import { enqueueJobTask, requeueSelf } from './requeue.ts';
 import { jobsConfig, waitSeconds } from './settings.ts';
+import { hashToken, jobToken } from './token.ts';
 
 const READY = new Set(['ok', 'empty']);
 const FAILED = new Set(['error', 'discarded', 'failed_metadata']);
@@ -45,11 +46,15 @@ async function transition(client: PoolClient, ctx: TaskContext, jobId: number): 
     for (const dependent of rows) await enqueueJobTask(client, 'job.schedule', dependent);
     return;
   }
-  const destination = chooseDestination(jobsConfig().jobs, { toolId: job.tool_id, cores: job.cores, memoryMb: job.memory_mb });
+  const destination = chooseDestination(jobsConfig(ctx).jobs, { toolId: job.tool_id, cores: job.cores, memoryMb: job.memory_mb });
+  // Each attempt is numbered here (and on a retry): job.submit only ever submits job.attempt,
+  // so a submit that crashed and runs again finds the same attempt under the same name.
+  const attempt = job.attempt + 1;
   await client.query(
-    `UPDATE jobs SET state = 'queued', destination = $2, runner = $3, queued_at = now(), paused_reason = NULL, update_time = now()
+    `UPDATE jobs SET state = 'queued', destination = $2, runner = $3, queued_at = now(), paused_reason = NULL,
+            attempt = $4, token_hash = $5, external_id = NULL, heartbeat_at = NULL, update_time = now()
       WHERE id = $1`,
-    [jobId, destination.id, destination.runner],
+    [jobId, destination.id, destination.runner, attempt, hashToken(await jobToken(client, job.uuid, attempt))],
   );
   await setOutputDatasetsState(client, jobId, 'queued', ['new', 'paused']);
   await enqueueJobTask(client, 'job.submit', job);

@@ -36,14 +36,21 @@ export function configureJobs(next: JobsSettings): void {
   settings = { ...settings, ...next };
 }
 
-export function jobsConfig(): Config {
+/** Where task code finds the runtime's services (ctx.services), when the worker was given them. */
+export interface HasServices {
+  services?: { config: Config; ids: IdCodec };
+}
+
+export function jobsConfig(ctx?: HasServices): Config {
+  if (ctx?.services?.config) return ctx.services.config;
   if (settings.config) return settings.config;
   loadedConfig ??= loadConfig();
   return loadedConfig;
 }
 
 /** The same codec the API uses: configured secret, or the cluster-wide one in nebula_settings. */
-export function jobIds(pool: Queryable): Promise<IdCodec> {
+export function jobIds(pool: Queryable, ctx?: HasServices): Promise<IdCodec> {
+  if (ctx?.services?.ids) return Promise.resolve(ctx.services.ids);
   if (settings.ids) return Promise.resolve(settings.ids);
   let codec = codecs.get(pool);
   if (!codec) {
@@ -81,8 +88,7 @@ export const waitSeconds = () => settings.waitSeconds ?? 2;
 export const heartbeatStaleSeconds = () => settings.heartbeatStaleSeconds ?? 120;
 
 /** The URL executors call back; configured, or this server's own address. */
-export function serverUrl(): string {
-  const config = jobsConfig();
+export function serverUrl(config: Config): string {
   if (config.jobs.serverUrl) return config.jobs.serverUrl.replace(/\/$/, '');
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return `http://${host}:${config.port}`;
