@@ -1,6 +1,4 @@
 import type { PoolClient, Queryable } from '../db/pool.ts';
-import { createObjectStore } from '../objectstore/index.ts';
-import type { ObjectStore } from '../objectstore/types.ts';
 import { enqueue, type TaskContext, type TaskDefinition } from '../tasks/index.ts';
 import { DecompressionError } from './decompress.ts';
 import {
@@ -14,20 +12,6 @@ import { processUpload, type UploadResult } from './process.ts';
 import { uploadSettings } from './settings.ts';
 import { deleteUploadSession, listParts } from './tus-sessions.ts';
 import { UrlRefusedError } from './url-policy.ts';
-import { loadConfig } from '../config/load.ts';
-
-/**
- * Tasks get no object store in their context, so the upload tasks open one per process from the
- * same configuration the runtime uses (set once by configureUploadStore, or loaded lazily).
- */
-let storePromise: Promise<ObjectStore> | undefined;
-export function configureUploadStore(store: ObjectStore): void {
-  storePromise = Promise.resolve(store);
-}
-function uploadStore(): Promise<ObjectStore> {
-  storePromise ??= createObjectStore(loadConfig().objectStore);
-  return storePromise;
-}
 
 type ItemOutcome = { item: UploadTaskItem } & ({ ok: true; result: UploadResult } | { ok: false; error: string });
 
@@ -81,7 +65,7 @@ const uploadTask: TaskDefinition<UploadTaskPayload> = {
     return p;
   },
   run: async (payload, ctx: TaskContext) => {
-    const store = await uploadStore();
+    const store = ctx.services.store;
     const settings = uploadSettings();
     const { rows } = await ctx.pool.query<{ state: string }>('SELECT state FROM jobs WHERE id = $1', [payload.jobId]);
     if (!rows[0] || ['ok', 'error', 'deleted'].includes(rows[0].state)) return; // already finished or gone
@@ -118,7 +102,7 @@ interface DiscardPayload {
 const discardTask: TaskDefinition<DiscardPayload> = {
   kind: DISCARD_TASK_KIND,
   run: async (payload, ctx) => {
-    const store = await uploadStore();
+    const store = ctx.services.store;
     for (const key of payload.keys ?? []) await store.delete(key);
     for (const sessionId of payload.tusSessionIds ?? []) {
       for (const part of await listParts(ctx.pool, sessionId)) await store.delete(part.object_key);

@@ -1,7 +1,6 @@
 import { expect } from 'vitest';
 import { createHistory } from '../../src/model/histories.ts';
 import { getHda, TERMINAL_DATASET_STATES, type Hda } from '../../src/model/datasets.ts';
-import { configureUploadStore } from '../../src/uploads/tasks.ts';
 import type { ObjectStore } from '../../src/objectstore/types.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -21,7 +20,6 @@ export interface UploadTestApp extends TestApp {
 
 export async function startUploadApp(options: { store?: ObjectStore } = {}): Promise<UploadTestApp> {
   const t = await startTestApp({ worker: true, store: options.store });
-  configureUploadStore(t.store);
   const { user, key } = await t.user('uploader');
   const readAll = async (stream: NodeJS.ReadableStream) => {
     const chunks: Buffer[] = [];
