@@ -330,6 +330,7 @@ async function main(): Promise<void> {
       result.python_cheetah_render_p99_ms = round(python.warmP99, 4);
       result.python_cheetah_compile_render_median_ms = round(python.coldMedian, 4);
       result.python_over_nebula_render_ratio = round(python.warmMedian / nebula.warmMedian, 2);
+      result.python_over_nebula_first_render_ratio = round(python.coldMedian / nebula.coldMedian, 2);
     }
     console.log(JSON.stringify(result));
   } finally {
