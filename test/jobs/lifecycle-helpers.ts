@@ -16,7 +16,7 @@ import { createHistory } from '../../src/model/histories.ts';
 import { registerToolDirectory } from '../../src/toolstore/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
-export type Behaviour = 'complete' | 'hold';
+export type Behaviour = 'complete' | 'hold' | 'fail';
 
 export interface FakeAttempt {
   request: SubmitRequest;
@@ -33,7 +33,7 @@ export class FakeRunner implements JobRunner {
   async submit(request: SubmitRequest): Promise<{ externalId: string }> {
     if (!this.attempts.has(request.name)) {
       this.attempts.set(request.name, { request, state: 'running', cancelled: false });
-      if (this.behaviour === 'complete') setImmediate(() => void this.execute(request.name));
+      if (this.behaviour !== 'hold') setImmediate(() => void this.execute(request.name, this.behaviour === 'fail'));
     }
     return { externalId: request.name };
   }
@@ -100,9 +100,11 @@ export class FakeRunner implements JobRunner {
     };
   }
 
-  async execute(name: string): Promise<void> {
+  async execute(name: string, fail = false): Promise<void> {
     const attempt = this.attempts.get(name)!;
-    const res = await this.report(attempt.request, await this.produce(attempt.request));
+    const report = await this.produce(attempt.request);
+    if (fail) Object.assign(report, { state: 'error', exitCode: 1, stderr: 'tool failed', messages: ['Fatal error: exit code 1'] });
+    const res = await this.report(attempt.request, report);
     expect(res.statusCode).toBe(200);
     attempt.state = 'exited';
   }
