@@ -41,6 +41,7 @@ export interface UploadTaskPayload {
 
 export const UPLOAD_TASK_KIND = 'nebula.uploads.upload';
 export const DISCARD_TASK_KIND = 'nebula.uploads.discard';
+export const EXPIRE_SESSIONS_TASK_KIND = 'nebula.uploads.expire-sessions';
 /** Attempts before an upload that keeps failing for unexpected reasons is marked as error. */
 export const UPLOAD_MAX_ATTEMPTS = 4;
 

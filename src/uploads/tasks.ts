@@ -3,6 +3,7 @@ import { enqueue, type TaskContext, type TaskDefinition } from '../tasks/index.t
 import { DecompressionError } from './decompress.ts';
 import {
   DISCARD_TASK_KIND,
+  EXPIRE_SESSIONS_TASK_KIND,
   UPLOAD_MAX_ATTEMPTS,
   UPLOAD_TASK_KIND,
   type UploadTaskItem,
@@ -10,7 +11,8 @@ import {
 } from './items.ts';
 import { processUpload, type UploadResult } from './process.ts';
 import { uploadSettings } from './settings.ts';
-import { deleteUploadSession, listParts } from './tus-sessions.ts';
+import { discardSession } from './discard.ts';
+import { listAbandonedSessions } from './tus-sessions.ts';
 import { UrlRefusedError } from './url-policy.ts';
 
 type ItemOutcome = { item: UploadTaskItem } & ({ ok: true; result: UploadResult } | { ok: false; error: string });
@@ -104,13 +106,23 @@ const discardTask: TaskDefinition<DiscardPayload> = {
   run: async (payload, ctx) => {
     const store = ctx.services.store;
     for (const key of payload.keys ?? []) await store.delete(key);
-    for (const sessionId of payload.tusSessionIds ?? []) {
-      for (const part of await listParts(ctx.pool, sessionId)) await store.delete(part.object_key);
-      await deleteUploadSession(ctx.pool, sessionId);
-    }
+    for (const sessionId of payload.tusSessionIds ?? []) await discardSession(ctx.pool, store, sessionId);
+  },
+};
+
+/**
+ * Removes tus sessions abandoned for `olderThanHours` (default 24). Meant to be scheduled
+ * periodically (the runtime's declarePeriodicTasks), like the finished-task cleanup.
+ */
+const expireSessionsTask: TaskDefinition<{ olderThanHours?: number }> = {
+  kind: EXPIRE_SESSIONS_TASK_KIND,
+  run: async (payload, ctx) => {
+    const ids = await listAbandonedSessions(ctx.pool, payload.olderThanHours ?? 24);
+    for (const id of ids) await discardSession(ctx.pool, ctx.services.store, id);
+    if (ids.length) ctx.log.info({ sessions: ids.length }, 'abandoned upload sessions removed');
   },
 };
 
 /** Background work of uploads: fetching, sniffing, metadata, cleaning up staging data. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const uploadTasks: TaskDefinition<any>[] = [uploadTask, discardTask];
+export const uploadTasks: TaskDefinition<any>[] = [uploadTask, discardTask, expireSessionsTask];

@@ -95,6 +95,20 @@ export async function consumeUploadSession(db: Queryable, id: string, userId: nu
   return rows[0] ?? null;
 }
 
+/** Every object of a session, recorded or not (a replica killed mid-PATCH leaves an unrecorded one). */
+export function sessionPrefix(sessionId: string): string {
+  return `tus/${sessionId}/`;
+}
+
+/** Sessions nobody has touched for `hours` and that no upload took: abandoned uploads. */
+export async function listAbandonedSessions(db: Queryable, hours: number, limit = 1000): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM upload_sessions WHERE NOT consumed AND update_time < now() - make_interval(hours => $1) LIMIT $2`,
+    [hours, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** Removes the session rows; the caller deletes the part objects first. */
 export async function deleteUploadSession(db: Queryable, id: string): Promise<void> {
   await db.query('DELETE FROM upload_sessions WHERE id = $1', [id]);

@@ -4,12 +4,11 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { byteLimit } from '../../../uploads/byte-limit.ts';
 import { uploadSettings } from '../../../uploads/settings.ts';
+import { discardSession } from '../../../uploads/discard.ts';
 import {
   appendPart,
   createUploadSession,
-  deleteUploadSession,
   getUploadSession,
-  listParts,
   partKey,
   type UploadSession,
 } from '../../../uploads/tus-sessions.ts';
@@ -150,8 +149,7 @@ export const tusRoutes: RoutePlugin = (app, ctx) => {
   app.delete(`${BASE}/:session_id`, { schema: { params: SessionParams, tags: ['uploads'], summary: 'Terminate a tus upload' } }, async (request, reply) => {
     const session = await ownSession(ctx, request);
     if (session.consumed) throw conflict('This upload is being turned into a dataset and cannot be terminated');
-    for (const part of await listParts(ctx.pool, session.id)) await ctx.store.delete(part.object_key);
-    await deleteUploadSession(ctx.pool, session.id);
+    await discardSession(ctx.pool, ctx.store, session.id);
     tusHeaders(reply).status(204).send();
   });
 };
