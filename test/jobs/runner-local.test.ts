@@ -12,6 +12,7 @@ import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationConfig, SubmitRequest } from '../../src/jobs/interfaces.ts';
 import { DestinationFullError, getRunner } from '../../src/jobs/runners/index.ts';
+import { requestFingerprint } from '../../src/jobs/runners/local.ts';
 import { findProcessesByEnv, parseExternalId, readProcStat } from '../../src/jobs/runners/proc.ts';
 import { FileObjectStore } from '../../src/objectstore/index.ts';
 import { makeSpec, putToolBundle, startFakeJobServer } from './executor-helpers.ts';
@@ -84,14 +85,20 @@ describe('local runner', () => {
     const dest = destination();
     const name = `nebula-2-1-${Date.now()}`;
     // A worker crashed right after spawning: the claim exists, empty, and the executor runs.
+    const req = request(name, dest, ['bash', '-c', 'sleep 30']);
+    const fingerprint = requestFingerprint(req);
     await mkdir(path.join(stateDir, dest.id), { recursive: true });
-    await writeFile(path.join(stateDir, dest.id, `${name}.json`), '');
-    const orphan = spawn('bash', ['-c', 'sleep 30'], { detached: true, stdio: 'ignore', env: { ...process.env, NEBULA_JOB_NAME: name } });
+    await writeFile(path.join(stateDir, dest.id, `${name}-${fingerprint}.json`), '');
+    const orphan = spawn('bash', ['-c', 'sleep 30'], { detached: true, stdio: 'ignore', env: { ...process.env, NEBULA_JOB_NAME: name, NEBULA_JOB_FINGERPRINT: fingerprint } });
     spawned.push(orphan.pid!);
-    await waitFor(async () => (await findProcessesByEnv('NEBULA_JOB_NAME', name)).length === 1);
-    const { externalId } = await local.submit(request(name, dest, ['bash', '-c', 'sleep 30']));
+    await waitFor(async () => (await findProcessesByEnv('NEBULA_JOB_FINGERPRINT', fingerprint)).length === 1);
+    const { externalId } = await local.submit(req);
     expect(parseExternalId(externalId).pid).toBe(orphan.pid);
-    expect(await findProcessesByEnv('NEBULA_JOB_NAME', name)).toEqual([orphan.pid]);
+    expect(await findProcessesByEnv('NEBULA_JOB_FINGERPRINT', fingerprint)).toEqual([orphan.pid]);
+    // The same name from another installation (another token) is another job, not this one.
+    const other = await local.submit(request(name, dest, ['bash', '-c', 'sleep 30'], { NEBULA_JOB_TOKEN: 'another' }));
+    spawned.push(parseExternalId(other.externalId).pid);
+    expect(parseExternalId(other.externalId).pid).not.toBe(orphan.pid);
   }, 30_000);
 
   it('cancel kills the whole process group, and the tool group under it', async () => {

@@ -84,6 +84,7 @@ export function readExecutorSettings(env: NodeJS.ProcessEnv = process.env): Exec
         }
       : undefined,
     exitFile: env.NEBULA_RUNNER_EXIT_FILE || undefined,
-    jobName: env.NEBULA_JOB_NAME || undefined,
+    // The container's name: unique on the host even when two installations reuse job ids.
+    jobName: env.NEBULA_JOB_NAME ? `${env.NEBULA_JOB_NAME}${env.NEBULA_JOB_FINGERPRINT ? `-${env.NEBULA_JOB_FINGERPRINT}` : ''}` : undefined,
   };
 }

@@ -39,7 +39,7 @@ export function createContainerRunner(options: LocalRunnerOptions = {}) {
     // A killed engine client can leave its container running: remove it by its deterministic name.
     async afterCancel(destination, marker) {
       if (!marker) return;
-      const argv = containerRemoveArgv(parseEngine(destination.params.engine ?? 'podman'), marker.name);
+      const argv = containerRemoveArgv(parseEngine(destination.params.engine ?? 'podman'), `${marker.name}-${marker.fingerprint}`);
       if (!argv) return;
       await new Promise<void>((resolve) => {
         const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });

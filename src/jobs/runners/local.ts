@@ -3,15 +3,17 @@
  * its own, so a worker killed with SIGKILL leaves its running jobs alone). Any worker on the same
  * host can ask about or cancel any local job: the external id is `<host>:<pid>:<start time>`.
  *
- * Submitting is idempotent by request.name: a marker file `<stateDir>/<destination>/<name>.json`
- * is created exclusively before the spawn, and the executor carries NEBULA_JOB_NAME=<name> in its
- * environment, so a worker that crashed between spawn and commit finds the running executor again.
+ * Submitting is idempotent by request.name (with a fingerprint of the request, see below): a marker
+ * file `<stateDir>/<destination>/<name>-<fingerprint>.json` is created exclusively before the spawn,
+ * and the executor carries NEBULA_JOB_FINGERPRINT in its environment, so a worker that crashed
+ * between spawn and commit finds the running executor again.
  *
  * A job on another host: status says 'running' (this host cannot see it) and cancel does nothing
  * here; the lifecycle declares it gone when its heartbeat goes stale, and the executor stops by
  * itself when the server answers its heartbeat with 409.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -46,6 +48,7 @@ export interface LocalRunnerOptions {
 
 interface Marker {
   name: string;
+  fingerprint: string;
   externalId: string;
   destination: string;
   submittedAt: string;
@@ -54,6 +57,16 @@ interface Marker {
 /** What the executor inherits from the worker besides the request's own environment. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'CONTAINERS_CONF', 'XDG_RUNTIME_DIR', 'NEBULA_CONFIG'];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/**
+ * Names are unique per job database, not per host: two installations (or a test database that was
+ * reset) can both submit `nebula-1-1`. The fingerprint of the whole request (its token included)
+ * tells them apart, so an attempt is adopted only by a submit of that very attempt.
+ */
+export function requestFingerprint(request: SubmitRequest): string {
+  const env = Object.entries(request.environment).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify([request.name, request.jobId, request.attempt, request.destination.id, env])).digest('hex').slice(0, 16);
+}
+
 /** A marker left empty this long by a crashed submitter is taken over. */
 const STALE_CLAIM_MS = 10_000;
 
@@ -105,8 +118,8 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
   };
 
   /** The executor already running under `name` on this host: the leader of its own process group. */
-  const findRunning = async (name: string): Promise<ProcessIdentity | undefined> => {
-    for (const pid of await findProcessesByEnv('NEBULA_JOB_NAME', name)) {
+  const findRunning = async (fingerprint: string): Promise<ProcessIdentity | undefined> => {
+    for (const pid of await findProcessesByEnv('NEBULA_JOB_FINGERPRINT', fingerprint)) {
       const stat = await readProcStat(pid);
       if (stat && stat.pgid === pid && stat.state !== 'Z') return identify(pid);
     }
@@ -130,12 +143,14 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
       if (request.executorCommand.length === 0) throw new RunnerConfigError('executorCommand is empty');
       const dir = stateDirFor(request.destination);
       await mkdir(dir, { recursive: true });
-      const markerFile = path.join(dir, `${request.name}.json`);
-      const marker = (externalId: string): Marker => ({ name: request.name, externalId, destination: request.destination.id, submittedAt: new Date().toISOString() });
+      const fingerprint = requestFingerprint(request);
+      const base = `${request.name}-${fingerprint}`;
+      const markerFile = path.join(dir, `${base}.json`);
+      const marker = (externalId: string): Marker => ({ name: request.name, fingerprint, externalId, destination: request.destination.id, submittedAt: new Date().toISOString() });
 
       const existing = await readMarker(markerFile);
       if (existing) return { externalId: existing.externalId };
-      const running = await findRunning(request.name);
+      const running = await findRunning(fingerprint);
       if (running) {
         const externalId = formatExternalId(running);
         await writeMarker(markerFile, marker(externalId));
@@ -163,10 +178,11 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
         for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
         Object.assign(env, request.environment, flavour.environment?.(request.destination, request) ?? {}, {
           NEBULA_JOB_NAME: request.name,
+          NEBULA_JOB_FINGERPRINT: fingerprint,
           NEBULA_DESTINATION: request.destination.id,
-          NEBULA_RUNNER_EXIT_FILE: path.join(dir, `${request.name}.exit`),
+          NEBULA_RUNNER_EXIT_FILE: path.join(dir, `${base}.exit`),
         });
-        const logFd = openSync(path.join(dir, `${request.name}.log`), 'a');
+        const logFd = openSync(path.join(dir, `${base}.log`), 'a');
         let pid: number | undefined;
         try {
           const child = spawn(request.executorCommand[0]!, request.executorCommand.slice(1), {
@@ -202,7 +218,7 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
       if (await isAlive(id)) return { state: 'running' };
       const marker = await markerFor(destination, externalId);
       if (!marker) return { state: 'gone' };
-      const exit = await readFile(path.join(stateDirFor(destination), `${marker.name}.exit`), 'utf8').catch(() => '');
+      const exit = await readFile(path.join(stateDirFor(destination), `${marker.name}-${marker.fingerprint}.exit`), 'utf8').catch(() => '');
       if (!exit) return { state: 'exited', exitCode: null, reason: 'the executor ended without an exit record (killed?)' };
       const record = JSON.parse(exit) as { exitCode: number; error?: string };
       return { state: 'exited', exitCode: record.exitCode, ...(record.error ? { reason: record.error } : {}) };
