@@ -7,6 +7,7 @@ import pg from 'pg';
 const { connectionString, owner, leaseSeconds, heartbeatMs } = workerData;
 let client;
 let stopping = false;
+let wakeUp = () => {};
 
 async function connect() {
   const c = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 });
@@ -39,14 +40,24 @@ async function beat() {
 async function loop() {
   while (!stopping) {
     await beat();
-    await new Promise((r) => setTimeout(r, heartbeatMs));
+    // A stop message cuts the sleep short, so shutting down never waits a whole interval.
+    await new Promise((r) => {
+      const timer = setTimeout(r, heartbeatMs);
+      wakeUp = () => {
+        clearTimeout(timer);
+        r();
+      };
+    });
   }
   await client?.end().catch(() => {});
   parentPort.postMessage({ type: 'stopped' });
 }
 
 parentPort.on('message', (msg) => {
-  if (msg === 'stop') stopping = true;
+  if (msg === 'stop') {
+    stopping = true;
+    wakeUp();
+  }
   if (msg === 'beat') void beat();
 });
 void loop();

@@ -62,6 +62,7 @@ export class TaskWorker {
   private stopping = false;
   private filling = false;
   private fillAgain = false;
+  private fillScheduled = false;
   private listener?: pg.Client;
   private heartbeat?: Thread;
   private lastHeartbeatOk = Date.now();
@@ -118,6 +119,19 @@ export class TaskWorker {
     this.fill();
   }
 
+  /**
+   * Asks for a claim on the next event-loop turn, so that tasks finishing together (a batch of
+   * completions resolves at once) free all their slots before one claim fills them.
+   */
+  private scheduleFill(): void {
+    if (this.fillScheduled || this.stopping) return;
+    this.fillScheduled = true;
+    setImmediate(() => {
+      this.fillScheduled = false;
+      this.fill();
+    });
+  }
+
   /** Claims as many tasks as there are free slots; calls made while a claim runs are merged. */
   private fill(): void {
     if (this.stopping) return;
@@ -167,7 +181,7 @@ export class TaskWorker {
     void this.execute(task, entry, log).finally(() => {
       this.running.delete(task.id);
       if (this.running.size === 0) this.idleWaiters.splice(0).forEach((w) => w());
-      this.fill();
+      this.scheduleFill();
     });
   }
 
@@ -309,7 +323,7 @@ export class TaskWorker {
     });
     client.on('notification', (n) => {
       const queues = this.o.queues;
-      if (!queues || (n.payload && queues.includes(n.payload))) this.fill();
+      if (!queues || (n.payload && queues.includes(n.payload))) this.scheduleFill();
     });
     await client.connect();
     await client.query('LISTEN nebula_tasks');

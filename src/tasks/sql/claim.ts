@@ -14,16 +14,28 @@ export interface ClaimOptions {
  * whose lease expired (their worker died). SKIP LOCKED lets every worker claim at once without
  * waiting on each other. The attempt counter goes up at every claim and is the fencing token.
  */
+/**
+ * The pending-task filter for the queues asked for, written so that PostgreSQL can walk an
+ * index in claim order and stop after `limit` rows instead of sorting the whole backlog:
+ * all queues use nebula_tasks_pending_any, one queue nebula_tasks_pending.
+ */
+function queueFilter(queues: string[] | null): { sql: string; params: unknown[] } {
+  if (queues === null) return { sql: '', params: [] };
+  if (queues.length === 1) return { sql: 'AND queue = $4', params: [queues[0]] };
+  return { sql: 'AND queue = ANY($4)', params: [queues] };
+}
+
 export async function claimTasks(db: Queryable, o: ClaimOptions): Promise<ClaimedTask[]> {
+  const filter = queueFilter(o.queues);
   const { rows } = await db.query(
     `WITH due AS (
        SELECT id, run_at AS ready_at FROM nebula_tasks
-       WHERE state = 'pending' AND run_at <= now() AND ($4::text[] IS NULL OR queue = ANY($4))
+       WHERE state = 'pending' AND run_at <= now() ${filter.sql}
        ORDER BY priority DESC, run_at, id
        LIMIT $2 FOR UPDATE SKIP LOCKED
      ), expired AS (
        SELECT id, lease_expires_at AS ready_at FROM nebula_tasks
-       WHERE state = 'running' AND lease_expires_at < now() AND ($4::text[] IS NULL OR queue = ANY($4))
+       WHERE state = 'running' AND lease_expires_at < now() ${filter.sql}
        ORDER BY lease_expires_at
        LIMIT $2 FOR UPDATE SKIP LOCKED
      ), picked AS (
@@ -38,7 +50,7 @@ export async function claimTasks(db: Queryable, o: ClaimOptions): Promise<Claime
       WHERE t.id = picked.id
       RETURNING t.id, t.queue, t.kind, t.payload, t.attempt, t.max_attempts, t.checkpoint,
                 EXTRACT(EPOCH FROM (now() - picked.ready_at))::float8 AS claim_delay`,
-    [o.owner, o.limit, o.leaseSeconds, o.queues],
+    [o.owner, o.limit, o.leaseSeconds, ...filter.params],
   );
   return rows.map((r) => ({
     id: r.id,
