@@ -1,6 +1,6 @@
 /** `nebula job-exec`: runs one attempt of one job; started by a runner, never by hand in production. */
 import { Command } from 'commander';
-import { runExecutor } from '../jobs/executor/index.ts';
+import { ExecutorSettingsError, readExecutorSettings, runExecutor } from '../jobs/executor/index.ts';
 
 export function jobExecCommand(): Command {
   return new Command('job-exec')
@@ -11,7 +11,15 @@ export function jobExecCommand(): Command {
       process.once('SIGTERM', () => stop.abort());
       process.once('SIGINT', () => stop.abort());
       const log = (message: string) => process.stderr.write(`nebula job-exec: ${message}\n`);
-      const result = await runExecutor(undefined, { stop: stop.signal, log });
+      let settings;
+      try {
+        settings = readExecutorSettings();
+      } catch (error) {
+        if (!(error instanceof ExecutorSettingsError)) throw error;
+        log(error.message);
+        process.exit(2);
+      }
+      const result = await runExecutor(settings, { stop: stop.signal, log });
       if (result.error) log(result.error);
       else if (result.outcome && result.outcome.outcome !== 'reported') log(`${result.outcome.outcome}: ${result.outcome.reason}`);
       process.exit(result.exitCode);
