@@ -10,6 +10,7 @@ import { collectionRoutes } from './routes/collections.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { historyRoutes } from './routes/histories.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { toolRoutes } from './routes/tools.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -24,6 +25,7 @@ const ROUTES: RoutePlugin[] = [
   historyRoutes,
   datasetRoutes,
   collectionRoutes,
+  toolRoutes,
   uploadRoutes,
   jobRoutes,
 ];

@@ -5,6 +5,7 @@ import { StartupError, openDatabase, resolveDatabaseUrl } from '../runtime/datab
 import { startRuntime, type Role } from '../runtime/index.ts';
 import { createLogger } from '../util/log.ts';
 import { adminCommands } from './admin.ts';
+import { toolCommands } from './tool.ts';
 import { jobExecCommand } from './job-exec.ts';
 
 const program = new Command('nebula').description('Nebula: a cloud-native, Galaxy-compatible analysis server');
@@ -54,6 +55,7 @@ program
   });
 
 program.addCommand(adminCommands(config));
+program.addCommand(toolCommands(config));
 program.addCommand(jobExecCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -49,7 +49,10 @@ export const ConfigSchema = Type.Object(
       {
         /** URL uploads to loopback, private and link-local addresses; off unless an admin allows them. */
         allowPrivateUrls: Type.Boolean(),
-        maxUrlBytes: Type.Integer({ minimum: 1 }),
+        /** Largest file a URL upload or a tus session may bring in. */
+        maxBytes: Type.Integer({ minimum: 1 }),
+        urlIdleTimeoutSeconds: Type.Number({ exclusiveMinimum: 0 }),
+        urlTotalTimeoutSeconds: Type.Number({ exclusiveMinimum: 0 }),
       },
       { additionalProperties: false },
     ),

@@ -4,6 +4,7 @@ import type { Queryable } from '../db/pool.ts';
 import { datasetTasks } from '../datasets/tasks.ts';
 import { historyTasks } from '../histories/tasks.ts';
 import { uploadTasks } from '../uploads/tasks.ts';
+import { EXPIRE_SESSIONS_TASK_KIND } from '../uploads/items.ts';
 import { jobTasks } from '../jobs/tasks.ts';
 import { selftestTask } from './selftest.ts';
 
@@ -28,4 +29,5 @@ export function allTaskDefinitions(): TaskDefinition<any>[] {
 
 export async function declarePeriodicTasks(db: Queryable): Promise<void> {
   await schedulePeriodic(db, { name: 'tasks-cleanup', kind: cleanupFinishedTasks.kind, everySeconds: 600 });
+  await schedulePeriodic(db, { name: 'tus-sessions-expiry', kind: EXPIRE_SESSIONS_TASK_KIND, everySeconds: 3600 });
 }

@@ -68,7 +68,7 @@ const uploadTask: TaskDefinition<UploadTaskPayload> = {
   },
   run: async (payload, ctx: TaskContext) => {
     const store = ctx.services.store;
-    const settings = uploadSettings();
+    const settings = uploadSettings(ctx.services.config);
     const { rows } = await ctx.pool.query<{ state: string }>('SELECT state FROM jobs WHERE id = $1', [payload.jobId]);
     if (!rows[0] || ['ok', 'error', 'deleted'].includes(rows[0].state)) return; // already finished or gone
     await ctx.pool.query(`UPDATE jobs SET state = 'running', update_time = now() WHERE id = $1`, [payload.jobId]);

@@ -9,7 +9,6 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toolRoutes } from '../../src/api/routes/tools.ts';
 import { buildServer } from '../../src/api/server.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { FileObjectStore } from '../../src/objectstore/index.ts';
@@ -58,11 +57,7 @@ describe('tool store', () => {
     store = new FileObjectStore(objects);
     const config = loadConfig({ NEBULA_HOME: work, NEBULA_LOG_LEVEL: 'silent', NEBULA_CACHE_MAX_BYTES: '0' });
     const ctx = { config, pool: db.pool, log: createLogger('silent'), ids: new IdCodec('test'), store, metrics: new Registry(), ready: { value: true } };
-    // Once server.ts registers toolRoutes itself, adding it again would duplicate the routes.
-    app = await buildServer(ctx, [toolRoutes]).catch(async (err: { code?: string }) => {
-      if (err.code === 'FST_ERR_DUPLICATED_ROUTE') return buildServer(ctx);
-      throw err;
-    });
+    app = await buildServer(ctx);
   });
   afterAll(async () => {
     await app?.close();

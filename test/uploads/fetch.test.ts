@@ -10,7 +10,7 @@ beforeAll(async () => {
   files = await startFileServer({ '/reads.fasta': { body: '>seq1\nACGT\n>seq2\nGGCC\n' } });
 });
 afterAll(async () => {
-  delete process.env.NEBULA_UPLOAD_ALLOW_PRIVATE_URLS;
+  if (t) t.ctx.config.uploads.allowPrivateUrls = false;
   await files?.close();
   await t?.close();
 });
@@ -20,7 +20,7 @@ const countHdas = async (history: string) =>
 
 describe('POST /api/tools/fetch', () => {
   it('uploads pasted and url elements into datasets', async () => {
-    process.env.NEBULA_UPLOAD_ALLOW_PRIVATE_URLS = 'true';
+    t.ctx.config.uploads.allowPrivateUrls = true;
     const history = await t.history();
     const res = await t.post('/api/tools/fetch', {
       history_id: history,

@@ -24,12 +24,12 @@ afterAll(async () => {
   await t?.close();
 });
 afterEach(() => {
-  delete process.env.NEBULA_UPLOAD_ALLOW_PRIVATE_URLS;
+  if (t) t.ctx.config.uploads.allowPrivateUrls = false;
 });
 
 describe('URL uploads through upload1', () => {
   it('downloads a URL from a local server when private addresses are allowed, named after the file', async () => {
-    process.env.NEBULA_UPLOAD_ALLOW_PRIVATE_URLS = 'true';
+    t.ctx.config.uploads.allowPrivateUrls = true;
     const history = await t.history();
     const res = await t.post('/api/tools', pastePayload(history, `${files.base}/data/regions.bed`));
     expect(res.status).toBe(200);
@@ -41,7 +41,7 @@ describe('URL uploads through upload1', () => {
   });
 
   it('decompresses a gzipped download and sniffs what is inside', async () => {
-    process.env.NEBULA_UPLOAD_ALLOW_PRIVATE_URLS = 'true';
+    t.ctx.config.uploads.allowPrivateUrls = true;
     const res = await t.post('/api/tools', pastePayload(await t.history(), `${files.base}/data/regions.bed.gz`));
     const hda = await t.waitForHda(res.json.outputs[0].id);
     expect(hda.extension).toBe('bed');
@@ -49,7 +49,7 @@ describe('URL uploads through upload1', () => {
   });
 
   it('follows a redirect, checking it again', async () => {
-    process.env.NEBULA_UPLOAD_ALLOW_PRIVATE_URLS = 'true';
+    t.ctx.config.uploads.allowPrivateUrls = true;
     const res = await t.post('/api/tools', pastePayload(await t.history(), `${files.base}/redirect`));
     const hda = await t.waitForHda(res.json.outputs[0].id);
     expect((await t.bytes(hda)).toString()).toBe(BED);
@@ -70,7 +70,7 @@ describe('URL uploads through upload1', () => {
   });
 
   it('marks an upstream HTTP error and a broken gzip as errors', async () => {
-    process.env.NEBULA_UPLOAD_ALLOW_PRIVATE_URLS = 'true';
+    t.ctx.config.uploads.allowPrivateUrls = true;
     const gone = await t.post('/api/tools', pastePayload(await t.history(), `${files.base}/gone`));
     const goneHda = await t.waitForHda(gone.json.outputs[0].id);
     expect(goneHda.state).toBe('error');
@@ -82,7 +82,7 @@ describe('URL uploads through upload1', () => {
   });
 
   it('downloads over passive FTP, connecting data to the checked control address', async () => {
-    process.env.NEBULA_UPLOAD_ALLOW_PRIVATE_URLS = 'true';
+    t.ctx.config.uploads.allowPrivateUrls = true;
     const ftp = await startFtpServer({ '/pub/regions.bed': Buffer.from(BED) });
     try {
       const res = await t.post('/api/tools', pastePayload(await t.history(), `${ftp.url}/pub/regions.bed`));

@@ -66,7 +66,7 @@ export const tusRoutes: RoutePlugin = (app, ctx) => {
     tusHeaders(reply)
       .header('Tus-Version', TUS_VERSION)
       .header('Tus-Extension', 'creation,termination')
-      .header('Tus-Max-Size', String(uploadSettings().maxUploadBytes))
+      .header('Tus-Max-Size', String(uploadSettings(ctx.config).maxUploadBytes))
       .status(204)
       .send();
   });
@@ -75,7 +75,7 @@ export const tusRoutes: RoutePlugin = (app, ctx) => {
     const user = currentUser(request);
     if (request.headers['upload-defer-length'] !== undefined) throw badRequest('Upload-Defer-Length is not supported; send Upload-Length');
     const length = nonNegativeInteger(request.headers['upload-length'], 'Upload-Length');
-    const max = uploadSettings().maxUploadBytes;
+    const max = uploadSettings(ctx.config).maxUploadBytes;
     if (length > max) throw tooLarge(`Upload-Length ${length} exceeds the maximum upload size of ${max} bytes`);
     const metadata = parseUploadMetadata(request.headers['upload-metadata']);
     const session = await createUploadSession(ctx.pool, { id: randomUUID(), userId: user.id, length, metadata });
