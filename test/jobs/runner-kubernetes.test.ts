@@ -126,10 +126,17 @@ describe('kubernetes runner against a fake API server', () => {
     await runner.submit(request(7));
     expect(kube.secrets.has(`${NS}/nebula-7-1`)).toBe(true);
 
-    // A retry whose token differs (the first was never committed): the Secret follows the retry.
-    await runner.submit(request(7, 1, { environment: { ...request(7).environment, NEBULA_JOB_TOKEN: 'newer' } }));
+    // Object-store keys rotated between the tries: the Secret follows the retry.
+    await runner.submit(request(7, 1, { environment: { ...request(7).environment, NEBULA_S3_SECRET_ACCESS_KEY: 'rotated' } }));
     const secret = kube.secrets.get(`${NS}/nebula-7-1`)!;
-    expect(Buffer.from(secret.data!.NEBULA_JOB_TOKEN!, 'base64').toString()).toBe('newer');
+    expect(Buffer.from(secret.data!.NEBULA_S3_SECRET_ACCESS_KEY!, 'base64').toString()).toBe('rotated');
+    expect(Buffer.from(secret.data!.NEBULA_JOB_TOKEN!, 'base64').toString()).toBe('token-7-1');
+  });
+
+  it('refuses to adopt a same-named Job of another installation (same job id, different token)', async () => {
+    const other = request(7, 1, { environment: { ...request(7).environment, NEBULA_JOB_TOKEN: 'another-installation' } });
+    await expect(runner.submit(other)).rejects.toThrow(/not created by Nebula for job 7/);
+    expect(Buffer.from(kube.secrets.get(`${NS}/nebula-7-1`)!.data!.NEBULA_JOB_TOKEN!, 'base64').toString()).toBe('token-7-1');
   });
 
   it('refuses to adopt a Job of the same name that Nebula did not create for this job', async () => {

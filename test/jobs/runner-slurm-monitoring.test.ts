@@ -13,6 +13,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import type { DestinationConfig } from '../../src/jobs/interfaces.ts';
+import { jobToken } from '../../src/jobs/lifecycle/token.ts';
+import { attemptMark } from '../../src/jobs/runners/attempt-mark.ts';
 import { createSlurmRunner } from '../../src/jobs/runners/slurm.ts';
 import { createHistory } from '../../src/model/histories.ts';
 import { createApiKey, createUser } from '../../src/model/users.ts';
@@ -179,10 +181,15 @@ it('collects all 10 Slurm results once each after every worker is SIGKILLed and 
   );
   expect(reports.map((r) => r.n)).toEqual(Array(JOBS).fill(1));
 
-  // Exactly one Slurm job per attempt name: nothing was submitted twice.
+  // Exactly one Slurm job per attempt: nothing was submitted twice. (Job ids restart in every
+  // test database, so same-named jobs of earlier runs are told apart by the attempt mark.)
   for (const row of rows) {
-    const named = await slurmCommand(['squeue', '--noheader', '--states=all', `--name=nebula-${row.id}-1`, '--format=%i']);
-    expect(named.trim().split('\n'), `Slurm jobs named nebula-${row.id}-1`).toEqual([row.external_id]);
+    const { rows: u } = await db.pool.query<{ uuid: string }>('SELECT uuid FROM jobs WHERE id = $1', [row.id]);
+    const token = await jobToken(db.pool, u[0]!.uuid, 1);
+    const mark = `nebula:${attemptMark({ environment: { NEBULA_JOB_TOKEN: token } } as never)}`;
+    const named = await slurmCommand(['squeue', '--noheader', '--states=all', `--name=nebula-${row.id}-1`, '--format=%i|%k']);
+    const ours = named.trim().split('\n').filter((line) => line.endsWith(`|${mark}`)).map((line) => line.split('|')[0]);
+    expect(ours, `Slurm jobs of attempt nebula-${row.id}-1`).toEqual([row.external_id]);
   }
 
   // The tool ran once per job, and each output holds its own job's result.

@@ -59,7 +59,7 @@ describe('slurm runner against a real single-node Slurm', () => {
   it('runs the executor with its environment passed in the script, not on a command line', async () => {
     process.env.NEBULA_TEST_WORKER_ONLY = 'must-not-reach-the-job';
     const req = request(101);
-    const { externalId } = await runner.submit(req);
+    const { externalId } = await runner.submit(req).finally(() => delete process.env.NEBULA_TEST_WORKER_ONLY);
     expect(externalId).toMatch(/^\d+$/);
 
     const shown = await slurmCommand(['scontrol', 'show', 'job', '--oneliner', externalId]);
@@ -75,7 +75,6 @@ describe('slurm runner against a real single-node Slurm', () => {
     const env = readFileSync(path.join(dir, 'env-101-1.txt'), 'utf8');
     expect(env).toContain(`NEBULA_JOB_TOKEN=${req.environment.NEBULA_JOB_TOKEN}`);
     expect(env).not.toContain('NEBULA_TEST_WORKER_ONLY');
-    delete process.env.NEBULA_TEST_WORKER_ONLY;
   }, 90_000);
 
   it('reports a failing executor as exited with its exit code', async () => {
@@ -93,6 +92,17 @@ describe('slurm runner against a real single-node Slurm', () => {
     expect(second.externalId).toBe(first.externalId);
     const named = await slurmCommand(['squeue', '--noheader', '--states=all', `--name=${req.name}`, '--format=%i']);
     expect(named.trim().split('\n')).toEqual([first.externalId]);
+  }, 90_000);
+
+  it('does not adopt a same-named job of another installation (different token)', async () => {
+    const ours = request(107, { SLEEP_FOR: '300' });
+    const theirs = { ...ours, environment: { ...ours.environment, NEBULA_JOB_TOKEN: 'another-installation' } };
+    const first = await runner.submit(theirs);
+    toCancel.push(first.externalId);
+    const second = await runner.submit(ours);
+    toCancel.push(second.externalId);
+    expect(second.externalId).not.toBe(first.externalId);
+    expect((await runner.submit(ours)).externalId).toBe(second.externalId);
   }, 90_000);
 
   it('adopts a job that already finished (still remembered by the controller)', async () => {

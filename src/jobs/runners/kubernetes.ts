@@ -13,7 +13,8 @@ import type { V1Job, V1Secret } from '@kubernetes/client-node';
 import type { AttemptStatus, DestinationConfig, JobRunner, SubmitRequest } from '../interfaces.ts';
 import { KubernetesApiError, httpStatus, kubeClient, type KubeClient } from './kubernetes/client.ts';
 import { attemptStatusFromJob } from './kubernetes/job-status.ts';
-import { LABEL_JOB_ID, MANAGED_BY, buildJob, buildSecret } from './kubernetes/manifest.ts';
+import { attemptMark } from './attempt-mark.ts';
+import { ANNOTATION_ATTEMPT_MARK, LABEL_JOB_ID, MANAGED_BY, buildJob, buildSecret } from './kubernetes/manifest.ts';
 import { parseKubernetesParams, type KubernetesParams } from './kubernetes/params.ts';
 
 export { KubernetesApiError, KubernetesUnavailableError } from './kubernetes/client.ts';
@@ -49,12 +50,20 @@ async function submit(request: SubmitRequest): Promise<{ externalId: string }> {
   return { externalId: `${params.namespace}/${name}` };
 }
 
-/** A Job with our name but not our labels is someone else's: never adopt it. */
+/**
+ * A Job with our name but not our labels and attempt mark is someone else's (another
+ * installation, or a database whose job ids started again at 1): never adopt it.
+ */
 function assertOurs(job: V1Job, request: SubmitRequest, name: string): void {
   const labels = job.metadata?.labels ?? {};
-  if (labels['app.kubernetes.io/managed-by'] !== MANAGED_BY || labels[LABEL_JOB_ID] !== String(request.jobId)) {
+  const mark = attemptMark(request);
+  if (
+    labels['app.kubernetes.io/managed-by'] !== MANAGED_BY ||
+    labels[LABEL_JOB_ID] !== String(request.jobId) ||
+    (mark !== undefined && job.metadata?.annotations?.[ANNOTATION_ATTEMPT_MARK] !== mark)
+  ) {
     throw new KubernetesApiError(
-      `a Job named ${name} already exists in namespace ${job.metadata?.namespace} but was not created by Nebula for job ${request.jobId}`,
+      `a Job named ${name} already exists in namespace ${job.metadata?.namespace} but was not created by Nebula for job ${request.jobId} of this installation`,
       409,
     );
   }

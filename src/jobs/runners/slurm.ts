@@ -7,6 +7,7 @@
  * and the batch output goes to a node-local directory or /dev/null.
  */
 import type { AttemptStatus, DestinationConfig, JobRunner, SubmitRequest } from '../interfaces.ts';
+import { attemptMark } from './attempt-mark.ts';
 import { assertJobName, batchScript, sbatchArgs } from './slurm/batch-script.ts';
 import { SlurmCommandError, firstLine, runSlurm } from './slurm/commands.ts';
 import { attemptStatusFromScontrol, parseScontrolLine } from './slurm/job-state.ts';
@@ -31,11 +32,14 @@ export function createSlurmRunner(): JobRunner {
 async function submit(request: SubmitRequest): Promise<{ externalId: string }> {
   const params = parseSlurmParams(request.destination);
   assertJobName(request.name);
-  const existing = await findByName(request.name, params);
+  const mark = attemptMark(request);
+  const existing = await findByName(request.name, mark, params);
   if (existing) return { externalId: existing };
 
   const script = batchScript(request, params);
-  const result = await runSlurm('sbatch', sbatchArgs(request, params), params, script);
+  const args = sbatchArgs(request, params);
+  if (mark) args.push(`--comment=nebula:${mark}`);
+  const result = await runSlurm('sbatch', args, params, script);
   if (result.exitCode !== 0) {
     throw new SlurmCommandError(`sbatch refused job ${request.name}: ${firstLine(result.stderr)}`, result.stderr);
   }
@@ -48,18 +52,21 @@ async function submit(request: SubmitRequest): Promise<{ externalId: string }> {
 }
 
 /**
- * The Slurm job already submitted under `name`, in any state the controller still remembers
- * (pending, running, or finished within MinJobAge). The lowest id wins if there are several.
+ * The Slurm job already submitted for this attempt, in any state the controller still remembers
+ * (pending, running, or finished within MinJobAge): same name and, when the attempt has a mark,
+ * the same mark in its comment (another installation's job may share the name). The lowest id
+ * wins if there are several.
  */
-async function findByName(name: string, params: SlurmParams): Promise<string | undefined> {
-  const result = await runSlurm('squeue', ['--noheader', '--states=all', `--name=${name}`, '--format=%i'], params);
+async function findByName(name: string, mark: string | undefined, params: SlurmParams): Promise<string | undefined> {
+  const result = await runSlurm('squeue', ['--noheader', '--states=all', `--name=${name}`, '--format=%i|%k'], params);
   if (result.exitCode !== 0) {
     throw new SlurmCommandError(`squeue could not look up job name ${name}: ${firstLine(result.stderr)}`, result.stderr);
   }
   const ids = result.stdout
     .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => SLURM_JOB_ID.test(l))
+    .map((line) => line.trim().split('|'))
+    .filter(([id, comment]) => SLURM_JOB_ID.test(id ?? '') && (!mark || comment === `nebula:${mark}`))
+    .map(([id]) => id!)
     .sort((a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10));
   return ids[0];
 }

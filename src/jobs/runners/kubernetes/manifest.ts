@@ -8,12 +8,15 @@
 import { createHash } from 'node:crypto';
 import type { V1EnvVar, V1Job, V1Secret } from '@kubernetes/client-node';
 import type { SubmitRequest } from '../../interfaces.ts';
+import { attemptMark } from '../attempt-mark.ts';
 import type { KubernetesParams } from './params.ts';
 
 export const MANAGED_BY = 'nebula';
 export const LABEL_JOB_ID = 'nebula/job-id';
 export const LABEL_ATTEMPT = 'nebula/attempt';
 export const ANNOTATION_REQUEST_NAME = 'nebula/request-name';
+/** See ../attempt-mark.ts: tells this attempt's Job from a same-named one of another installation. */
+export const ANNOTATION_ATTEMPT_MARK = 'nebula/attempt-mark';
 
 /** Environment variables whose values go through the Secret, never into the Job spec. */
 const SECRET_ENV = /TOKEN|SECRET|PASSWORD|ACCESS_KEY|CREDENTIAL/i;
@@ -86,7 +89,10 @@ export function buildJob(request: SubmitRequest, params: KubernetesParams): V1Jo
       name,
       namespace: params.namespace,
       labels,
-      annotations: { [ANNOTATION_REQUEST_NAME]: request.name },
+      annotations: {
+        [ANNOTATION_REQUEST_NAME]: request.name,
+        ...(attemptMark(request) ? { [ANNOTATION_ATTEMPT_MARK]: attemptMark(request)! } : {}),
+      },
     },
     spec: {
       // Retries are the lifecycle's decision (a new attempt, a new token), never Kubernetes'.
