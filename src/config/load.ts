@@ -30,6 +30,16 @@ function defaults(home: string): Json {
       rules: [],
       defaultDestination: 'local',
     },
+    containers: {
+      enabled: true,
+      registries: [{ host: 'quay.io', namespace: 'biocontainers' }],
+      hostOverrides: {},
+      insecureHosts: [],
+      credentials: {},
+      positiveTtlSeconds: 6 * 3600,
+      negativeTtlSeconds: 60,
+      requestTimeoutSeconds: 10,
+    },
     tasks: {
       leaseSeconds: 6,
       heartbeatSeconds: 2,

@@ -92,6 +92,32 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** Tool containers (src/containers): registries, host overrides, cache TTLs. Optional for hand-built configs. */
+    containers: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Boolean(),
+          /** Where requirement-based images are looked for, in order. */
+          registries: Type.Array(
+            Type.Object({ host: Type.String({ minLength: 1 }), namespace: Type.String() }, { additionalProperties: false }),
+            { minItems: 1 },
+          ),
+          /** Registry host → host to use instead (a mirror), for discovery and the final image reference. */
+          hostOverrides: Type.Record(Type.String(), Type.String({ minLength: 1 })),
+          /** Hosts spoken to over plain http (loopback hosts always are). */
+          insecureHosts: Type.Array(Type.String({ minLength: 1 })),
+          /** Credentials by registry host. */
+          credentials: Type.Record(
+            Type.String(),
+            Type.Object({ username: Type.String(), password: Type.String() }, { additionalProperties: false }),
+          ),
+          positiveTtlSeconds: Type.Number({ exclusiveMinimum: 0 }),
+          negativeTtlSeconds: Type.Number({ exclusiveMinimum: 0 }),
+          requestTimeoutSeconds: Type.Number({ exclusiveMinimum: 0 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     tasks: Type.Object(
       {
         leaseSeconds: Type.Number({ exclusiveMinimum: 0 }),
