@@ -28,12 +28,15 @@ export function deselected(): string[] {
 export function runBioblend(url: string, apiKey: string, modules: string[], extraArgs: string[] = []): Promise<PytestSummary> {
   const args = [
     '-m', 'pytest', '-o', 'python_files=Test*.py', '-p', 'no:cacheprovider', '-q', '-rs', '--tb=short',
-    ...deselected().map((t) => `--deselect=${TESTS_DIR}/${t.replace(/^(\w+)::/, '$1.py::')}`),
+    // Node ids are relative to the rootdir, so pytest runs from the tests' own folder.
+    '--rootdir', TESTS_DIR,
+    ...deselected().map((t) => `--deselect=${t.replace(/^(\w+)::/, '$1.py::')}`),
     ...extraArgs,
-    ...modules.map((m) => `${TESTS_DIR}/${m}.py`),
+    ...modules.map((m) => `${m}.py`),
   ];
   return new Promise((resolve) => {
     const child = spawn('/usr/bin/python3', args, {
+      cwd: TESTS_DIR,
       env: {
         ...process.env,
         BIOBLEND_GALAXY_URL: url,
