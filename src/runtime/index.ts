@@ -14,6 +14,7 @@ import { IdCodec } from '../util/ids.ts';
 import type { Logger } from '../util/log.ts';
 import { openDatabase, resolveDatabaseUrl, StartupError } from './database.ts';
 import { allTaskDefinitions, declarePeriodicTasks } from './tasks.ts';
+import { registerStandardTools } from '../toolstore/standard.ts';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -58,6 +59,7 @@ export async function startRuntime(config: Config, role: Role, log: Logger): Pro
   }
   const ids = new IdCodec(config.idSecret ?? (await getOrCreateSetting(pool, 'id_secret', randomSecret)));
   await declarePeriodicTasks(pool);
+  await registerStandardTools(pool, store, log);
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });

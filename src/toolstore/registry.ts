@@ -33,6 +33,8 @@ export interface ToolRow {
 export interface RegisterOptions {
   /** Panel section name; its id is derived from it (lower case, `_` for other characters). */
   section?: string;
+  /** The section's id when it must not be derived from the name (Galaxy's `textutil`, `filter`). */
+  sectionId?: string;
 }
 
 export interface RegisteredTool {
@@ -80,7 +82,7 @@ export async function registerToolDirectory(pool: Pool, store: ObjectStore, dir:
     seen.set(k, t.path);
   }
   const bundleWritten = await putBundle(store, bundle, gzipped);
-  const section = options.section ? { id: sectionId(options.section), name: options.section.trim() } : null;
+  const section = options.section ? { id: options.sectionId ?? sectionId(options.section), name: options.section.trim() } : null;
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
