@@ -2,6 +2,7 @@ import type { RoutePlugin } from '../server.ts';
 import { installBodyParsers } from './histories/common.ts';
 import { historyContentsRoutes } from './histories/contents.ts';
 import { historyCrudRoutes } from './histories/crud.ts';
+import { historyExportRoutes } from './histories/exports.ts';
 import { provenanceRoutes } from './histories/provenance.ts';
 
 /**
@@ -15,5 +16,6 @@ export const historyRoutes: RoutePlugin = async (app, ctx) => {
     historyCrudRoutes(scope, ctx);
     historyContentsRoutes(scope, ctx, ctx.ids);
     provenanceRoutes(scope, ctx);
+    historyExportRoutes(scope, ctx);
   });
 };

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { withTransaction } from '../../../db/pool.ts';
-import { startHistoryImport } from '../../../histories/archive-import.ts';
+import { serializeImport, startHistoryImport } from '../../../histories/import.ts';
 import { purgeUniqueKey, requestHistoryPurge } from '../../../histories/purge.ts';
 import {
   addHistoryTag,
@@ -156,11 +156,12 @@ export function historyCrudRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const user = currentUser(request);
     const body = (request.body ?? {}) as Static<typeof CreateBody>;
     if (body.archive_type !== undefined || body.archive_file !== undefined || body.archive_source) {
-      return startHistoryImport(pool, user.id, {
-        type: body.archive_type ?? 'file',
+      const started = await startHistoryImport(ctx, user.id, {
+        type: body.archive_type ?? (body.archive_source ? 'url' : 'file'),
         source: body.archive_source,
         file: body.archive_file as UploadedFile | string | undefined,
       });
+      return serializeImport(ids, started);
     }
     const history = await createHistory(pool, user.id, body.name);
     return serializeOne(pool, ids, (await getHistoryRow(pool, history.id))!);
