@@ -10,6 +10,7 @@ import { collectionRoutes } from './routes/collections.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { historyRoutes } from './routes/histories.ts';
 import { jobRoutes } from './routes/jobs.ts';
+import { containerRoutes } from './routes/containers.ts';
 import { toolRoutes } from './routes/tools.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { userRoutes } from './routes/users.ts';
@@ -28,6 +29,7 @@ const ROUTES: RoutePlugin[] = [
   toolRoutes,
   uploadRoutes,
   jobRoutes,
+  containerRoutes,
 ];
 
 export async function buildServer(ctx: ApiContext, extraRoutes: RoutePlugin[] = []): Promise<FastifyInstance> {

@@ -7,6 +7,7 @@ import { createLogger } from '../util/log.ts';
 import { adminCommands } from './admin.ts';
 import { toolCommands } from './tool.ts';
 import { jobExecCommand } from './job-exec.ts';
+import { containerCommands } from './containers.ts';
 
 const program = new Command('nebula').description('Nebula: a cloud-native, Galaxy-compatible analysis server');
 program.option('-c, --config <file>', 'YAML configuration file (or NEBULA_CONFIG)');
@@ -57,6 +58,7 @@ program
 program.addCommand(adminCommands(config));
 program.addCommand(toolCommands(config));
 program.addCommand(jobExecCommand());
+program.addCommand(containerCommands(config));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof StartupError) {
