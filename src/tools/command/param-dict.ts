@@ -1,5 +1,6 @@
 /** Builds the Cheetah namespace ("param_dict") for a job, as Galaxy's ToolEvaluator.build_param_dict. */
 import type { ToolInput, ToolSource } from '../model.ts';
+import { dataTableOptions } from '../parameters/data-table-options.ts';
 import { sanitizeText } from '../parameters/sanitize.ts';
 import type { CollectionValue, DataTableRow, DatasetValue, StateValue, ToolState } from '../parameters/values.ts';
 import {
@@ -77,7 +78,9 @@ export function buildParamDict(tool: ToolSource, state: ToolState, job: JobConte
       case 'genomebuild':
       case 'data_column': {
         const table = 'dynamic' in def ? def.dynamic?.fromDataTable : undefined;
-        const rows = table && job.dataTableRows ? job.dataTableRows(table) : undefined;
+        const tableRows = table && job.dataTableRows ? job.dataTableRows(table) : undefined;
+        // The tool's <column> names (value, name, path...) over the table's, as Galaxy's .fields does.
+        const rows = tableRows && 'dynamic' in def && def.dynamic ? dataTableOptions(def.dynamic, tableRows).rows : tableRows;
         return new SelectToolParameterWrapper(def, v as string | string[] | null, sanitize, rows);
       }
       default:

@@ -17,6 +17,7 @@ import type {
   ToolParam,
   ToolSource,
 } from '../model.ts';
+import { dataTableOptions } from './data-table-options.ts';
 import { ConversionError, toBoolean, toFloat, toInteger, toSelectValues, toText } from './convert.ts';
 import { rangeMessage, runValidators, type ExpressionEvaluator } from './validators.ts';
 import type { CollectionValue, DataRef, DataTableRow, DatasetValue, ResolvedData, StateValue, ToolState } from './values.ts';
@@ -191,7 +192,7 @@ async function convertParam(param: ToolParam, raw: unknown, path: string, ctx: S
       return toBoolean(param, raw);
     case 'select':
     case 'genomebuild':
-      return convertSelect(param, raw, ctx);
+      return convertSelect(param, raw, ctx, siblings);
     case 'data_column':
       return convertDataColumn(param, raw);
     case 'data':
@@ -211,33 +212,21 @@ async function convertParam(param: ToolParam, raw: unknown, path: string, ctx: S
   }
 }
 
-async function legalSelectValues(param: SelectParam, ctx: StateContext): Promise<string[] | undefined> {
+async function legalSelectValues(param: SelectParam, ctx: StateContext, siblings: ToolState): Promise<string[] | undefined> {
   if (param.dynamic?.fromDataTable) {
     const rows = ctx.dataTableRows ? await ctx.dataTableRows(param.dynamic.fromDataTable) : undefined;
     if (!rows) return undefined;
-    const keep = staticFilters(param, rows);
-    return keep.map((r) => r.value ?? '');
+    // Filters that refer to other parameters see the values built so far in the same group.
+    return dataTableOptions(param.dynamic, rows, (ref) => siblings[ref]).options.map((o) => o.value);
   }
   if (param.dynamic) return undefined; // from_dataset / from_file / code: cannot be listed here
   if (param.type === 'genomebuild') return undefined;
   return param.options.map((o) => o.value);
 }
 
-/** `<filter type="static_value" column value keep>`; other filter types need runtime data. */
-export function staticFilters(param: SelectParam, rows: DataTableRow[]): DataTableRow[] {
-  let out = rows;
-  for (const f of param.dynamic?.filters ?? []) {
-    if (f.type !== 'static_value') continue;
-    const column = f.attributes.column ?? '';
-    const keep = (f.attributes.keep ?? 'true').toLowerCase() !== 'false';
-    out = out.filter((r) => (r[column] === f.attributes.value) === keep);
-  }
-  return out;
-}
-
-async function convertSelect(param: SelectParam, raw: unknown, ctx: StateContext): Promise<string | string[] | null> {
+async function convertSelect(param: SelectParam, raw: unknown, ctx: StateContext, siblings: ToolState): Promise<string | string[] | null> {
   let values = toSelectValues(param, raw);
-  const legal = await legalSelectValues(param, ctx);
+  const legal = await legalSelectValues(param, ctx, siblings);
   if (raw === undefined || raw === null) {
     const selected = param.options.filter((o) => o.selected).map((o) => o.value);
     if (selected.length) values = param.multiple ? selected : [selected[0]!];
