@@ -3,7 +3,7 @@
 # python3-cheetah as the reference for the Cheetah engine, ...). Skips apt entirely when
 # everything is already there, so it is cheap to run before every test run.
 set -euo pipefail
-PACKAGES=(samtools bzip2 python3-cheetah python3-bioblend python3-pytest podman runc busybox-static slurm-wlm munge)
+PACKAGES=(samtools bzip2 curl python3-cheetah python3-bioblend python3-pytest podman runc busybox-static slurm-wlm munge docker-registry skopeo)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

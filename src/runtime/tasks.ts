@@ -6,6 +6,7 @@ import { historyTasks } from '../histories/tasks.ts';
 import { uploadTasks } from '../uploads/tasks.ts';
 import { EXPIRE_SESSIONS_TASK_KIND } from '../uploads/items.ts';
 import { jobTasks } from '../jobs/tasks.ts';
+import { pruneResolutions } from '../containers/cache.ts';
 import { selftestTask } from './selftest.ts';
 
 /** Drops finished task rows after a day; the dead-letter is kept until an operator acts. */
@@ -21,13 +22,22 @@ const cleanupFinishedTasks: TaskDefinition<{ olderThanHours?: number }> = {
   },
 };
 
+/** Drops container resolutions that expired a day ago; fresh lookups replace them on demand. */
+const pruneContainerResolutions: TaskDefinition = {
+  kind: 'nebula.containers.prune',
+  run: async (_payload, ctx) => {
+    ctx.log.info({ deleted: await pruneResolutions(ctx.pool) }, 'expired container resolutions pruned');
+  },
+};
+
 /** Every task kind this build knows; each area of Nebula adds its definitions here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function allTaskDefinitions(): TaskDefinition<any>[] {
-  return [cleanupFinishedTasks, selftestTask, ...historyTasks, ...datasetTasks, ...uploadTasks, ...jobTasks];
+  return [cleanupFinishedTasks, pruneContainerResolutions, selftestTask, ...historyTasks, ...datasetTasks, ...uploadTasks, ...jobTasks];
 }
 
 export async function declarePeriodicTasks(db: Queryable): Promise<void> {
   await schedulePeriodic(db, { name: 'tasks-cleanup', kind: cleanupFinishedTasks.kind, everySeconds: 600 });
+  await schedulePeriodic(db, { name: 'container-resolutions-prune', kind: pruneContainerResolutions.kind, everySeconds: 3600 });
   await schedulePeriodic(db, { name: 'tus-sessions-expiry', kind: EXPIRE_SESSIONS_TASK_KIND, everySeconds: 3600 });
 }
