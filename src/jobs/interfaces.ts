@@ -43,6 +43,8 @@ export interface JobSpec {
   resources: { cores: number; memoryMb: number; walltimeSeconds: number };
   user: { id: string; email: string };
   historyId?: string;
+  /** Data table rows the tool's selects chose (table → columns, rows); `bundle:` paths are staged. */
+  dataTables?: Record<string, { columns: string[]; rows: string[][] }>;
   /** Pinned by digest when a container is used. */
   container?: { image: string; engine: 'podman' | 'docker' | 'apptainer'; network: boolean };
 }
@@ -56,6 +58,8 @@ export interface ReportedOutput {
   metadata: Record<string, unknown>;
   peek: string;
   blurb: string;
+  /** Data manager jobs: the output's extra files, stored as a reference bundle (src/datatables). */
+  extraFiles?: { sha256: string; files: string[]; root: string };
 }
 
 /** A primary dataset or collection element found by `<discover_datasets>`. */
