@@ -26,6 +26,7 @@ import type { NodeCache } from './node-cache.ts';
 import type { ExecutorSettings } from './settings.ts';
 import { describeError, stageInputs, stageMetadataFiles, stageTool } from './stage.ts';
 import { runInProcessGroup, type RunResult } from './run.ts';
+import { stageReferences, storeExtraFilesBundles } from './references.ts';
 
 /** What the report keeps of each stream; the files can be far larger. */
 export const REPORTED_STREAM_BYTES = 64 * 1024;
@@ -138,10 +139,12 @@ export async function executeJob(options: ExecuteOptions): Promise<ExecuteOutcom
     // ---- staging
     let toolXml: string;
     let locations;
+    let references: Awaited<ReturnType<typeof stageReferences>>;
     try {
       await createJobDirectory(dir);
       toolXml = await stageTool(store, cache, spec, dir);
       ({ locations } = await stageInputs(store, cache, spec, dir));
+      references = await stageReferences(store, cache, spec, dir);
     } catch (error) {
       const enospc = (error as NodeJS.ErrnoException).code === 'ENOSPC' || ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC';
       const detail = describeError(error);
@@ -175,6 +178,7 @@ export async function executeJob(options: ExecuteOptions): Promise<ExecuteOutcom
           return location;
         },
         isSubtypeOf,
+        dataTableRows: (table) => references.get(table),
       };
       built = await buildCommandLine(tool, state, context);
       for (const file of built.configFiles) {
@@ -266,6 +270,14 @@ export async function executeJob(options: ExecuteOptions): Promise<ExecuteOutcom
     }
     messages.push(...collected.messages);
     if (collected.messages.length) failed = true;
+    if (!failed && tool.toolType === 'manage_data') {
+      try {
+        await storeExtraFilesBundles(store, spec, dir, collected.outputs);
+      } catch (error) {
+        failed = true;
+        messages.push(`storing the data manager's extra files failed: ${describeError(error)}`);
+      }
+    }
 
     return {
       attempt: spec.attempt,

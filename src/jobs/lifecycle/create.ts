@@ -25,6 +25,8 @@ export interface PlannedJob {
   collectionOutputs: PlannedCollectionOutput[];
   /** For a map-over: element identifiers from the mapped collection's root to this job's dataset. */
   leafPath?: string[];
+  /** Data table rows the job's selects chose, kept on the job for its executor. */
+  dataTableRows?: Record<string, { columns: string[]; rows: string[][] }> | null;
 }
 
 export interface CreateJobsRequest {
@@ -59,6 +61,7 @@ async function insertJob(db: Queryable, request: CreateJobsRequest, job: Planned
     ],
   );
   const jobId = rows[0]!.id;
+  if (job.dataTableRows) await db.query('UPDATE jobs SET data_table_rows = $2 WHERE id = $1', [jobId, JSON.stringify(job.dataTableRows)]);
   if (job.inputs.length) {
     await db.query(
       `INSERT INTO job_inputs (job_id, name, hda_id) SELECT $1, n, h FROM unnest($2::text[], $3::bigint[]) AS t(n, h)`,

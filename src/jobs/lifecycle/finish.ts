@@ -5,7 +5,9 @@
  * key the server did not hand out is refused.
  */
 import type { PoolClient } from '../../db/pool.ts';
+import { applyDataManagerOutput } from '../../datatables/index.ts';
 import { createHdas } from '../../model/datasets.ts';
+import type { ObjectStore } from '../../objectstore/index.ts';
 import { jobDiscoveredPrefix, jobOutputKey } from '../../objectstore/keys.ts';
 import type { TaskDefinition } from '../../tasks/index.ts';
 import type { DiscoveredOutput, JobReport } from '../interfaces.ts';
@@ -93,7 +95,7 @@ async function applyDiscovered(client: PoolClient, job: JobRow, discovered: Disc
   }
 }
 
-export async function finishJob(client: PoolClient, jobId: number, attempt: number): Promise<'applied' | 'stale' | 'no-report'> {
+export async function finishJob(client: PoolClient, jobId: number, attempt: number, store?: ObjectStore): Promise<'applied' | 'stale' | 'no-report'> {
   const job = await getJob(client, jobId, { forUpdate: true });
   if (!job || job.state !== 'running' || job.attempt !== attempt) return 'stale';
   const { rows } = await client.query<{ report: JobReport }>('SELECT report FROM job_reports WHERE job_id = $1 AND attempt = $2', [jobId, attempt]);
@@ -101,6 +103,8 @@ export async function finishJob(client: PoolClient, jobId: number, attempt: numb
   if (!report) return 'no-report';
   const problems = await applyOutputs(client, job, report);
   await applyDiscovered(client, job, report.discovered ?? [], jobDiscoveredPrefix(job.uuid, attempt));
+  // A data manager's entries are merged in this transaction, or the job fails and no table changes.
+  if (store && report.state === 'ok' && problems.length === 0) problems.push(...(await applyDataManagerOutput(client, store, job, report.outputs)).problems);
   const state = report.state === 'ok' && problems.length === 0 ? 'ok' : 'error';
   const info = [...report.messages, ...problems].join('\n') || null;
   await client.query(
@@ -124,7 +128,7 @@ export async function finishJob(client: PoolClient, jobId: number, attempt: numb
 export const finishTask: TaskDefinition<{ jobId: number; attempt: number }> = {
   kind: 'job.finish',
   run: async (payload, ctx) => {
-    const outcome = await ctx.completeWith((client) => finishJob(client, payload.jobId, payload.attempt));
+    const outcome = await ctx.completeWith((client) => finishJob(client, payload.jobId, payload.attempt, ctx.services.store));
     ctx.log.debug({ jobId: payload.jobId, attempt: payload.attempt, outcome }, 'job.finish');
   },
 };

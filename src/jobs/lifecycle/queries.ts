@@ -30,6 +30,8 @@ export interface JobRow {
   walltime_seconds: number;
   container_image: string | null;
   container_digest: string | null;
+  /** Data table rows chosen by the tool's selects (src/datatables/job-rows.ts). */
+  data_table_rows?: Record<string, { columns: string[]; rows: string[][] }> | null;
   heartbeat_at: Date | null;
   queued_at: Date | null;
   started_at: Date | null;

@@ -8,6 +8,7 @@ import { getHdca, loadCollection, type CollectionElement, type LoadedCollection 
 import { getHda, type Hda } from '../../model/datasets.ts';
 import { getHistory, historyAccess } from '../../model/histories.ts';
 import type { User } from '../../model/users.ts';
+import { dataTableRowsProvider } from '../../datatables/form-options.ts';
 import type { StateContext } from '../../tools/parameters/state.ts';
 import type { CollectionValue, DataRef, DatasetValue, ResolvedData } from '../../tools/parameters/values.ts';
 import type { IdCodec } from '../../util/ids.ts';
@@ -117,6 +118,7 @@ export class InputResolver {
   /** The StateContext for buildToolState: resolves and records every reference it meets. */
   stateContext(): StateContext {
     return {
+      dataTableRows: dataTableRowsProvider(this.db),
       resolveData: async (ref: DataRef, path: string): Promise<ResolvedData> => {
         if (ref.src === 'hda') {
           const hda = await this.hda(ref, path);

@@ -12,6 +12,7 @@ import { ToolParameterError } from '../../tools/errors.ts';
 import { buildToolState, unflatten } from '../../tools/parameters/state.ts';
 import type { DataRef, ToolState } from '../../tools/parameters/values.ts';
 import type { IdCodec } from '../../util/ids.ts';
+import { snapshotDataTables } from '../../datatables/index.ts';
 import { createJobs, type CreatedJobs, type CreateJobsRequest, type PlannedJob } from './create.ts';
 import { JobRequestError } from './errors.ts';
 import { checkLinked, findBatchSites, mappedLeaves, replaceSites, type MappedLeaf } from './map-over.ts';
@@ -142,6 +143,7 @@ export async function runTool(deps: RunToolDeps, user: User, request: RunToolReq
     if (jobs.length !== 1) throw new JobRequestError(400, 'A remapping rerun must be a single job');
     await checkRemap(deps, user, request.remapJobId, loaded.tool.id);
   }
+  for (const job of jobs) job.dataTableRows = await snapshotDataTables(deps.pool, loaded.tool, job.state);
   const container = loaded.tool.containers.find((c) => c.type === 'docker');
   return withTransaction(deps.pool, (client) =>
     createJobs(client, {

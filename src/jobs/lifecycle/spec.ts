@@ -61,6 +61,7 @@ export async function buildJobSpec(db: Queryable, ids: IdCodec, job: JobRow, des
     resources: { cores: job.cores, memoryMb: job.memory_mb, walltimeSeconds: job.walltime_seconds },
     user: { id: ids.encode(job.user_id), email: users[0]?.email ?? '' },
     ...(job.history_id !== null ? { historyId: ids.encode(job.history_id) } : {}),
+    ...(job.data_table_rows ? { dataTables: job.data_table_rows } : {}),
     ...(job.container_image
       ? { container: { image: job.container_digest ?? job.container_image, engine, network: false } }
       : {}),
