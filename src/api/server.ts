@@ -12,6 +12,7 @@ import { historyRoutes } from './routes/histories.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { containerRoutes } from './routes/containers.ts';
 import { toolRoutes } from './routes/tools.ts';
+import { toolDataRoutes } from './routes/tool-data.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -27,6 +28,7 @@ const ROUTES: RoutePlugin[] = [
   datasetRoutes,
   collectionRoutes,
   toolRoutes,
+  toolDataRoutes,
   uploadRoutes,
   jobRoutes,
   containerRoutes,

@@ -6,6 +6,7 @@ import { startRuntime, type Role } from '../runtime/index.ts';
 import { createLogger } from '../util/log.ts';
 import { adminCommands } from './admin.ts';
 import { toolCommands } from './tool.ts';
+import { dataTableCommands } from './datatables.ts';
 import { jobExecCommand } from './job-exec.ts';
 import { containerCommands } from './containers.ts';
 
@@ -57,6 +58,7 @@ program
 
 program.addCommand(adminCommands(config));
 program.addCommand(toolCommands(config));
+program.addCommand(dataTableCommands(config));
 program.addCommand(jobExecCommand());
 program.addCommand(containerCommands(config));
 

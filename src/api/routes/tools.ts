@@ -14,6 +14,7 @@ import {
 } from '../../toolstore/index.ts';
 import { ToolLoadError, ToolParameterError } from '../../tools/errors.ts';
 import { buildToolState, unflatten } from '../../tools/parameters/state.ts';
+import { dataTableRowsProvider, fillDataTableOptions } from '../../datatables/index.ts';
 import { badRequest, notFound } from '../errors.ts';
 import type { RoutePlugin } from '../server.ts';
 
@@ -112,9 +113,10 @@ async function versionsOf(pool: Pool, loaded: LoadedTool): Promise<string[]> {
  * Checks the given values the way running the tool would, without touching datasets: data
  * references are accepted as given. Returns Galaxy's `errors` map (`a|b` path → message).
  */
-async function formErrors(loaded: LoadedTool, given: Record<string, unknown>): Promise<Record<string, string>> {
+async function formErrors(pool: Pool, loaded: LoadedTool, given: Record<string, unknown>): Promise<Record<string, string>> {
   try {
     await buildToolState(loaded.tool, given, {
+      dataTableRows: dataTableRowsProvider(pool),
       resolveData: async (ref) => ({ kind: 'dataset', id: String(ref.id), name: String(ref.id), ext: 'data', metadata: {} }),
     });
     return {};
@@ -127,15 +129,15 @@ async function formErrors(loaded: LoadedTool, given: Record<string, unknown>): P
 async function buildResponse(pool: Pool, store: ObjectStore, request: FastifyRequest, id: string, version: string | undefined, inputs: Record<string, unknown> | undefined, historyId: string | undefined) {
   const loaded = await loadTool(pool, store, id, version);
   const given = inputs ? unflatten(inputs, loaded.tool.inputs) : undefined;
-  const errors = given ? await formErrors(loaded, given) : {};
+  const errors = given ? await formErrors(pool, loaded, given) : {};
   void request;
-  return buildFormModel(loaded.tool, {
+  return fillDataTableOptions(pool, loaded.tool, buildFormModel(loaded.tool, {
     section: loaded.section,
     versions: await versionsOf(pool, loaded),
     given,
     errors,
     historyId: historyId ?? null,
-  });
+  }));
 }
 
 export const toolRoutes: RoutePlugin = (app, { pool, store }) => {
