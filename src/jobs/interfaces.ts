@@ -107,8 +107,8 @@ export type AttemptStatus =
   | { state: 'queued' | 'running' }
   /** The attempt ended; the report (if any) is in job_reports. */
   | { state: 'exited'; exitCode?: number | null; reason?: string }
-  /** The runner knows nothing of it (never started, or already cleaned up). */
-  | { state: 'gone' };
+  /** The runner knows nothing of it (never started, already cleaned up, or its host process died). */
+  | { state: 'gone'; reason?: string };
 
 /**
  * A runner plugin. The core never names a runner: it looks one up by the destination's

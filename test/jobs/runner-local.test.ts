@@ -1,5 +1,5 @@
 /**
- * The local runner with real processes: idempotent submit by name (also after a crash between
+ * The local runner with process isolation (a detached executor per attempt), with real processes: idempotent submit by name (also after a crash between
  * spawn and marker), status from /proc, cancel killing every process of the job, the
  * concurrency limit, and the real `nebula job-exec` run through it end to end.
  */
@@ -35,8 +35,9 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
+/** These tests are about the detached executor (`isolation: 'process'`); runner-local-inprocess.test.ts covers the default. */
 function destination(params: Record<string, unknown> = {}): DestinationConfig {
-  return { id: `d${Math.random().toString(36).slice(2, 8)}`, runner: 'local', params };
+  return { id: `d${Math.random().toString(36).slice(2, 8)}`, runner: 'local', params: { isolation: 'process', ...params } };
 }
 
 function request(name: string, dest: DestinationConfig, command: string[], environment: Record<string, string> = {}): SubmitRequest {

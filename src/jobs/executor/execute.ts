@@ -34,13 +34,15 @@ export const REPORTED_STREAM_BYTES = 64 * 1024;
 const MATCHED_STREAM_BYTES = 4 * 1024 * 1024;
 
 export interface ExecuteOptions {
-  settings: Pick<ExecutorSettings, 'scratchRoot' | 'heartbeatSeconds' | 'killGraceSeconds' | 'keepScratch' | 'container' | 'jobName'>;
+  settings: Pick<ExecutorSettings, 'scratchRoot' | 'heartbeatSeconds' | 'heartbeatFirstSeconds' | 'killGraceSeconds' | 'keepScratch' | 'container' | 'jobName'>;
   store: ObjectStore;
   cache: NodeCache;
   client: JobServerClient;
   /** Aborted by SIGTERM (a runner's cancel): stop the tool, report nothing. */
   stop?: AbortSignal;
   log?: (message: string) => void;
+  /** Told the tool's process group id once the command runs (the in-process runner records it). */
+  onToolStart?: (pgid: number) => void;
 }
 
 export type ExecuteOutcome = { outcome: 'reported'; report: JobReport } | { outcome: 'superseded' | 'stopped'; reason: string };
@@ -109,7 +111,7 @@ export async function executeJob(options: ExecuteOptions): Promise<ExecuteOutcom
   const { store, cache, client, settings } = options;
   const log = options.log ?? (() => undefined);
   const spec = await client.getSpec();
-  const heartbeat = new Heartbeat(client, settings.heartbeatSeconds);
+  const heartbeat = new Heartbeat(client, settings.heartbeatSeconds, settings.heartbeatFirstSeconds ?? 0);
   heartbeat.start();
   const abort = new AbortController();
   const onSuperseded = () => abort.abort('superseded');
@@ -230,6 +232,7 @@ export async function executeJob(options: ExecuteOptions): Promise<ExecuteOutcom
         killGraceSeconds: settings.killGraceSeconds,
         signal: abort.signal,
         onKill,
+        onStart: options.onToolStart,
       });
     } catch (error) {
       return errorReport(spec, startedAt, stagingSeconds, [`could not start the tool: ${describeError(error)}`], { commandLine: built.command });

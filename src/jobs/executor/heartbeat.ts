@@ -13,6 +13,8 @@ export class Heartbeat {
   constructor(
     private readonly client: JobServerClient,
     private readonly intervalSeconds: number,
+    /** Delay of the first beat. 0 (at once) when the runner cannot vouch for the start itself. */
+    private readonly firstBeatSeconds = 0,
   ) {}
 
   /** Aborted when the server says this attempt is no longer current. */
@@ -36,7 +38,7 @@ export class Heartbeat {
       }
       if (this.timer) this.timer = setTimeout(beat, this.intervalSeconds * 1000);
     };
-    this.timer = setTimeout(beat, 0);
+    this.timer = setTimeout(beat, this.firstBeatSeconds * 1000);
   }
 
   stop(): void {

@@ -4,7 +4,7 @@
  * the object store for bytes. It never opens a database connection.
  */
 import { writeFile } from 'node:fs/promises';
-import { createObjectStore } from '../../objectstore/index.ts';
+import { createObjectStore, type ObjectStore } from '../../objectstore/index.ts';
 import { createJobServerClient } from './client.ts';
 import { executeJob, type ExecuteOutcome } from './execute.ts';
 import { NodeCache } from './node-cache.ts';
@@ -23,19 +23,27 @@ export const EXIT_SUPERSEDED = 3;
 
 export async function runExecutor(
   settings: ExecutorSettings = readExecutorSettings(),
-  options: { stop?: AbortSignal; log?: (message: string) => void } = {},
+  options: {
+    stop?: AbortSignal;
+    log?: (message: string) => void;
+    /** A store shared by many executors of one process (the in-process runner); left open. */
+    store?: ObjectStore;
+    onToolStart?: (pgid: number) => void;
+  } = {},
 ): Promise<{ exitCode: number; outcome?: ExecuteOutcome; error?: string }> {
-  const store = await createObjectStore(settings.objectStore);
+  let store: ObjectStore | undefined = options.store;
+  const ownStore = !store;
   const cache = new NodeCache(settings.nodeCachePath, settings.nodeCacheMaxBytes);
   const client = createJobServerClient(settings);
   let result: { exitCode: number; outcome?: ExecuteOutcome; error?: string };
   try {
-    const outcome = await executeJob({ settings, store, cache, client, stop: options.stop, log: options.log });
+    store ??= await createObjectStore(settings.objectStore);
+    const outcome = await executeJob({ settings, store, cache, client, stop: options.stop, log: options.log, onToolStart: options.onToolStart });
     result = { exitCode: outcome.outcome === 'reported' ? EXIT_REPORTED : EXIT_SUPERSEDED, outcome };
   } catch (error) {
     result = { exitCode: EXIT_FAILED, error: error instanceof Error ? error.message : String(error) };
   } finally {
-    await store.close?.();
+    if (ownStore) await store?.close?.();
   }
   if (settings.exitFile) {
     // The local runner reads this to tell "finished" from "killed" after its worker is gone.

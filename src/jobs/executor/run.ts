@@ -18,6 +18,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Extra clean-up when the group is killed (e.g. `podman rm -f` of the container). */
   onKill?: () => Promise<void>;
+  /** Told the pid (= process group id) of the tool's shell once it runs: who runs the executor in-process records it to kill orphans. */
+  onStart?: (pid: number) => void;
 }
 
 export interface RunResult {
@@ -54,6 +56,7 @@ export async function runInProcessGroup(options: RunOptions): Promise<RunResult>
     closeSync(stderr);
   }
   const pid = child.pid;
+  if (pid !== undefined) options.onStart?.(pid);
   let timedOut = false;
   let aborted = false;
   let graceTimer: NodeJS.Timeout | undefined;

@@ -19,6 +19,12 @@ export interface ExecutorSettings {
   nodeCachePath: string;
   nodeCacheMaxBytes: number;
   heartbeatSeconds: number;
+  /**
+   * Seconds before the first heartbeat (default 0). The in-process local runner sets it to
+   * heartbeatSeconds: the lifecycle stamps heartbeat_at when the attempt starts running, so a
+   * trivial job needs no heartbeat at all.
+   */
+  heartbeatFirstSeconds?: number;
   /** Seconds between SIGTERM and SIGKILL of the tool's process group. */
   killGraceSeconds: number;
   /** Keep the job directory after the run (debugging). */

@@ -13,6 +13,7 @@ import type { TaskDefinition } from '../../tasks/index.ts';
 import type { DiscoveredOutput, JobReport } from '../interfaces.ts';
 import { wakeDependents } from './fail.ts';
 import { getJob, type JobRow } from './queries.ts';
+import { dropPendingMonitor, wakeWaitingSubmits } from './requeue.ts';
 import { outputSlots } from './spec.ts';
 
 async function applyOutputs(client: PoolClient, job: JobRow, report: JobReport): Promise<string[]> {
@@ -122,6 +123,8 @@ export async function finishJob(client: PoolClient, jobId: number, attempt: numb
     [jobId, state === 'ok' ? 'ok' : 'failed'],
   );
   await wakeDependents(client, jobId);
+  await dropPendingMonitor(client, jobId);
+  await wakeWaitingSubmits(client, job.destination);
   return 'applied';
 }
 

@@ -66,7 +66,7 @@ async function monitor(payload: { jobId: number }, ctx: TaskContext): Promise<vo
     if (destination && job.external_id) await (await runnerFor(destination.runner)).cancel(job.external_id, destination);
   } else if (status.state === 'exited') {
     reason = `the executor ended without a report${status.exitCode !== undefined && status.exitCode !== null ? ` (exit code ${status.exitCode})` : ''}${status.reason ? `: ${status.reason}` : ''}`;
-  } else reason = 'the runner no longer knows the attempt';
+  } else reason = (status.state === 'gone' ? status.reason : undefined) ?? 'the runner no longer knows the attempt';
   ctx.log.warn({ jobId: job.id, attempt: job.attempt, reason }, 'job attempt lost');
   await ctx.completeWith((client) => retryOrFail(client, job, reason));
 }

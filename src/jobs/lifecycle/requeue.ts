@@ -41,11 +41,42 @@ export async function enqueueJobTask(
     weight: { cores: job.cores, memoryMb: job.memory_mb },
   });
   if (id === null && !opts.delaySeconds) {
+    // NOTIFY too, or the task waits for the workers' next poll instead of starting now.
     await db.query(
-      `UPDATE nebula_tasks SET run_at = now() WHERE unique_key = $1 AND state = 'pending' AND run_at > now()`,
+      `WITH moved AS (
+         UPDATE nebula_tasks SET run_at = now() WHERE unique_key = $1 AND state = 'pending' AND run_at > now() RETURNING queue
+       )
+       SELECT pg_notify('nebula_tasks', queue) FROM moved`,
       [uniqueKey],
     );
   }
+}
+
+/**
+ * A slot of `destination` just freed (an attempt finished): bring forward the job.submit tasks
+ * that were put off because the destination was full, so they do not wait out their delay.
+ */
+export async function wakeWaitingSubmits(db: Queryable, destination: string | null, count = 1): Promise<void> {
+  if (!destination) return;
+  await db.query(
+    `WITH next AS (
+       SELECT t.id FROM nebula_tasks t JOIN jobs j ON j.id = (t.payload->>'jobId')::bigint
+        WHERE t.queue = $1 AND t.state = 'pending' AND t.kind = 'job.submit' AND t.run_at > now() AND j.destination = $2
+        ORDER BY t.run_at, t.id LIMIT $3 FOR UPDATE OF t SKIP LOCKED
+     ), moved AS (
+       UPDATE nebula_tasks t SET run_at = now() FROM next WHERE t.id = next.id RETURNING t.queue
+     )
+     SELECT pg_notify('nebula_tasks', queue) FROM (SELECT DISTINCT queue FROM moved) q`,
+    [JOB_QUEUE, destination, count],
+  );
+}
+
+/** The job ended: its pending monitor poll has nothing left to do (a running one finds the job ended). */
+export async function dropPendingMonitor(db: Queryable, jobId: number): Promise<void> {
+  await db.query(
+    `UPDATE nebula_tasks SET state = 'cancelled', finished_at = now() WHERE unique_key = $1 AND state = 'pending'`,
+    [jobTaskKey('job.monitor', jobId)],
+  );
 }
 
 /**

@@ -1,16 +1,29 @@
 /**
  * job.schedule: is a new job ready to run? Inputs all ok → queued, destination chosen by the
- * rules, job.submit enqueued. An input failed, deleted or paused → the job is paused with a
+ * rules, job.submit enqueued — or, for a destination whose runner starts attempts at once (local,
+ * container), submitted by this same task right after the queued state commits (one task hop
+ * less per job). That commit also records a checkpoint on this task, fenced on its lease: a
+ * worker that dies between queueing and submitting leaves the task to be retried, and the retry
+ * resumes at the submit, exactly as a retried job.submit would. An input failed, deleted or paused → the job is paused with a
  * reason (PUT /api/jobs/{id}/resume or a remapping rerun brings it back). Inputs still being made
  * → the job stays new and this task looks again a little later (a finishing job also wakes it).
  */
-import type { PoolClient } from '../../db/pool.ts';
+import { withTransaction, type PoolClient } from '../../db/pool.ts';
 import type { TaskContext, TaskDefinition } from '../../tasks/index.ts';
 import { chooseDestination } from './destination.ts';
 import { getJob, jobInputs, setOutputDatasetsState, type JobInputRow } from './queries.ts';
 import { enqueueJobTask, requeueSelf } from './requeue.ts';
 import { jobsConfig, waitSeconds } from './settings.ts';
+import { submitJob } from './submit.ts';
 import { hashToken, jobToken } from './token.ts';
+
+/** Runners whose submit only starts a process on this host: job.schedule submits them itself. */
+const INLINE_SUBMIT_RUNNERS = new Set(['local', 'container']);
+
+interface ScheduleCheckpoint {
+  /** The attempt this task queued and must still submit. */
+  submitAttempt?: number;
+}
 
 const READY = new Set(['ok', 'empty']);
 const FAILED = new Set(['error', 'discarded', 'failed_metadata']);
@@ -26,7 +39,8 @@ export function readiness(inputs: JobInputRow[]): Readiness {
   return inputs.every((i) => READY.has(i.state)) ? { kind: 'ready' } : { kind: 'wait' };
 }
 
-async function transition(client: PoolClient, ctx: TaskContext, jobId: number): Promise<void> {
+/** Returns the attempt to submit inline, if the job was queued for an inline-submit destination. */
+async function transition(client: PoolClient, ctx: TaskContext, jobId: number): Promise<number | undefined> {
   const job = await getJob(client, jobId, { forUpdate: true });
   if (!job || job.state !== 'new') return;
   const verdict = readiness(await jobInputs(client, jobId));
@@ -57,12 +71,24 @@ async function transition(client: PoolClient, ctx: TaskContext, jobId: number): 
     [jobId, destination.id, destination.runner, attempt, hashToken(await jobToken(client, job.uuid, attempt))],
   );
   await setOutputDatasetsState(client, jobId, 'queued', ['new', 'paused']);
+  if (INLINE_SUBMIT_RUNNERS.has(destination.runner)) return attempt;
   await enqueueJobTask(client, 'job.submit', job);
+  return undefined;
 }
 
 export const scheduleTask: TaskDefinition<{ jobId: number }> = {
   kind: 'job.schedule',
   run: async (payload, ctx) => {
-    await ctx.completeWith((client) => transition(client, ctx, payload.jobId));
+    if ((ctx.checkpoint as ScheduleCheckpoint | null)?.submitAttempt === undefined) {
+      const inline = await withTransaction(ctx.pool, async (client) => {
+        // Fenced on the lease first (throws if lost), as completeWith would be.
+        await ctx.saveCheckpoint({}, client);
+        const attempt = await transition(client, ctx, payload.jobId);
+        if (attempt !== undefined) await ctx.saveCheckpoint({ submitAttempt: attempt } satisfies ScheduleCheckpoint, client);
+        return attempt;
+      });
+      if (inline === undefined) return; // the engine completes the task
+    }
+    await submitJob(payload.jobId, ctx);
   },
 };

@@ -30,8 +30,13 @@ function isRetryable(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === true;
 }
 
-async function submit(payload: { jobId: number }, ctx: TaskContext): Promise<void> {
-  const job = await getJob(ctx.pool, payload.jobId);
+/**
+ * Submits the job's current (queued) attempt and marks it running, completing the calling task
+ * in the same transaction. Called by job.submit, and by job.schedule right after it queued a job
+ * for a destination whose runner starts attempts at once (the local runners).
+ */
+export async function submitJob(jobId: number, ctx: TaskContext): Promise<void> {
+  const job = await getJob(ctx.pool, jobId);
   if (!job || job.state !== 'queued' || job.attempt < 1) return;
   if (await jobLockActive(ctx.pool)) {
     await ctx.completeWith((client) => requeueSelf(client, ctx, 'job.submit', job, monitorSeconds()));
@@ -77,7 +82,10 @@ async function submit(payload: { jobId: number }, ctx: TaskContext): Promise<voi
   }
   const started = await ctx.completeWith(async (client) => {
     const { rowCount } = await client.query(
-      `UPDATE jobs SET state = 'running', external_id = $3, started_at = COALESCE(started_at, now()), update_time = now()
+      // heartbeat_at: the attempt's start counts as its first sign of life, so the heartbeat check
+      // measures this attempt (not the first attempt's started_at) even before the executor beats.
+      `UPDATE jobs SET state = 'running', external_id = $3, started_at = COALESCE(started_at, now()), heartbeat_at = now(),
+              update_time = now()
         WHERE id = $1 AND state = 'queued' AND attempt = $2`,
       [job.id, attempt, externalId],
     );
@@ -92,4 +100,4 @@ async function submit(payload: { jobId: number }, ctx: TaskContext): Promise<voi
   }
 }
 
-export const submitTask: TaskDefinition<{ jobId: number }> = { kind: 'job.submit', run: submit };
+export const submitTask: TaskDefinition<{ jobId: number }> = { kind: 'job.submit', run: (payload, ctx) => submitJob(payload.jobId, ctx) };

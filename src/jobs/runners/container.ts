@@ -35,6 +35,8 @@ export function containerEnvironment(destination: DestinationConfig): Record<str
 export function createContainerRunner(options: LocalRunnerOptions = {}) {
   return createLocalRunner(options, {
     name: 'container',
+    // The engine client inherits the executor's environment: keep it in a process of its own.
+    defaultIsolation: 'process',
     environment: (destination) => containerEnvironment(destination),
     // A killed engine client can leave its container running: remove it by its deterministic name.
     async afterCancel(destination, marker) {

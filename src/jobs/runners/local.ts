@@ -1,11 +1,20 @@
 /**
- * The local runner: the executor as a detached child of a worker (a session and process group of
- * its own, so a worker killed with SIGKILL leaves its running jobs alone). Any worker on the same
- * host can ask about or cancel any local job: the external id is `<host>:<pid>:<start time>`.
+ * The local runner: the job's executor runs on the worker's host, with a concurrency limit per
+ * destination (`params.concurrency`, counted over every worker of the host). Two isolations:
+ *
+ * - `params.isolation: 'in-process'` (the default): the executor runs inside the worker process
+ *   (in-process.ts), the tool as a child process group of the worker. No Node start per job, so
+ *   trivial jobs run at tens per second; a worker that dies takes its running jobs with it and the
+ *   lifecycle starts new attempts.
+ * - `params.isolation: 'process'`: the executor as a detached child of a worker (a session and
+ *   process group of its own, so a worker killed with SIGKILL leaves its running jobs alone); the
+ *   external id is `<host>:<pid>:<start time>`. Costs a Node start per job.
+ *
+ * Any worker on the same host can ask about or cancel any local job of either kind.
  *
  * Submitting is idempotent by request.name (with a fingerprint of the request, see below): a marker
- * file `<stateDir>/<destination>/<name>-<fingerprint>.json` is created exclusively before the spawn,
- * and the executor carries NEBULA_JOB_FINGERPRINT in its environment, so a worker that crashed
+ * file `<stateDir>/<destination>/<name>-<fingerprint>.json` is created exclusively before the start.
+ * A detached executor carries NEBULA_JOB_FINGERPRINT in its environment, so a worker that crashed
  * between spawn and commit finds the running executor again.
  *
  * A job on another host: status says 'running' (this host cannot see it) and cancel does nothing
@@ -15,10 +24,12 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AttemptStatus, DestinationConfig, JobRunner, SubmitRequest } from '../interfaces.ts';
+import { cancelInProcess, inProcessMarkerLive, inProcessStatus, isInProcessId, submitInProcess, waitForAnyEnd } from './in-process.ts';
+import { listMarkers, readMarker, writeMarker, type Marker } from './markers.ts';
 import {
   descendantGroups, findProcessesByEnv, formatExternalId, identify, isAlive, parseExternalId, readProcStat, type ProcessIdentity,
 } from './proc.ts';
@@ -46,14 +57,6 @@ export interface LocalRunnerOptions {
   cancelGraceSeconds?: number;
 }
 
-interface Marker {
-  name: string;
-  fingerprint: string;
-  externalId: string;
-  destination: string;
-  submittedAt: string;
-}
-
 /** What the executor inherits from the worker besides the request's own environment. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'CONTAINERS_CONF', 'XDG_RUNTIME_DIR', 'NEBULA_CONFIG'];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -67,6 +70,9 @@ export function requestFingerprint(request: SubmitRequest): string {
   return createHash('sha256').update(JSON.stringify([request.name, request.jobId, request.attempt, request.destination.id, env])).digest('hex').slice(0, 16);
 }
 
+/** How long an in-process submit waits for one of this worker's attempts to free a full destination. */
+const IN_PROCESS_SLOT_WAIT_MS = 1000;
+
 /** A marker left empty this long by a crashed submitter is taken over. */
 const STALE_CLAIM_MS = 10_000;
 
@@ -79,8 +85,20 @@ export function concurrencyOf(destination: DestinationConfig): number | undefine
   return value;
 }
 
+export type Isolation = 'in-process' | 'process';
+
+export function isolationOf(destination: DestinationConfig, fallback: Isolation): Isolation {
+  const value = destination.params.isolation ?? fallback;
+  if (value !== 'in-process' && value !== 'process') {
+    throw new RunnerConfigError(`destination ${destination.id}: params.isolation must be "in-process" or "process", got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 export interface LocalRunnerFlavour {
   name: string;
+  /** Isolation when the destination does not set `params.isolation` (local: in-process). */
+  defaultIsolation?: Isolation;
   /** Extra executor environment for this destination (the container runner's engine and image). */
   environment?(destination: DestinationConfig, request: SubmitRequest): Record<string, string>;
   /** Extra clean-up after the processes are killed (removing a container by name). */
@@ -93,29 +111,37 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
     return path.join(base, destination.id);
   };
 
-  const readMarker = async (file: string): Promise<Marker | undefined> => {
-    const text = await readFile(file, 'utf8').catch(() => '');
-    if (!text) return undefined;
-    try {
-      return JSON.parse(text) as Marker;
-    } catch {
-      return undefined;
-    }
-  };
-
-  const markers = async (dir: string): Promise<Marker[]> => {
-    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
-    return (await Promise.all(names.map((n) => readMarker(path.join(dir, n))))).filter((m): m is Marker => !!m);
-  };
-
   const liveCount = async (dir: string): Promise<number> => {
     let count = 0;
-    for (const marker of await markers(dir)) {
+    for (const marker of await listMarkers(dir)) {
+      if (isInProcessId(marker.externalId)) {
+        if (await inProcessMarkerLive(marker)) count++;
+        continue;
+      }
       const id = parseExternalId(marker.externalId);
       if (id.host === os.hostname() && (await isAlive(id))) count++;
     }
     return count;
   };
+
+  const checkCapacity = async (destination: DestinationConfig, dir: string, waitMs = 0): Promise<void> => {
+    const limit = concurrencyOf(destination);
+    if (limit === undefined || (await liveCount(dir)) < limit) return;
+    if (waitMs > 0) {
+      await waitForAnyEnd(waitMs);
+      if ((await liveCount(dir)) < limit) return;
+    }
+    throw new DestinationFullError(destination.id, limit);
+  };
+
+  const executorEnvironment = (request: SubmitRequest): Record<string, string> => {
+    const env: Record<string, string> = {};
+    for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
+    return Object.assign(env, request.environment, flavour.environment?.(request.destination, request) ?? {});
+  };
+
+  const graceOf = (destination: DestinationConfig) =>
+    options.cancelGraceSeconds ?? (typeof destination.params.cancelGraceSeconds === 'number' ? destination.params.cancelGraceSeconds : 5);
 
   /** The executor already running under `name` on this host: the leader of its own process group. */
   const findRunning = async (fingerprint: string): Promise<ProcessIdentity | undefined> => {
@@ -126,24 +152,28 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
     return undefined;
   };
 
-  const writeMarker = async (file: string, marker: Marker) => {
-    const temp = `${file}.tmp-${process.pid}`;
-    await writeFile(temp, JSON.stringify(marker));
-    await rename(temp, file);
-  };
-
   const markerFor = async (destination: DestinationConfig, externalId: string): Promise<Marker | undefined> =>
-    (await markers(stateDirFor(destination))).find((m) => m.externalId === externalId);
+    (await listMarkers(stateDirFor(destination))).find((m) => m.externalId === externalId);
 
   return {
     name: flavour.name,
 
     async submit(request) {
       if (!NAME_PATTERN.test(request.name)) throw new RunnerConfigError(`job name ${JSON.stringify(request.name)} is not a safe runner name`);
-      if (request.executorCommand.length === 0) throw new RunnerConfigError('executorCommand is empty');
       const dir = stateDirFor(request.destination);
-      await mkdir(dir, { recursive: true });
       const fingerprint = requestFingerprint(request);
+      if (isolationOf(request.destination, flavour.defaultIsolation ?? 'in-process') === 'in-process') {
+        return submitInProcess({
+          name: request.name,
+          fingerprint,
+          destinationId: request.destination.id,
+          dir,
+          environment: executorEnvironment(request),
+          checkCapacity: () => checkCapacity(request.destination, dir, IN_PROCESS_SLOT_WAIT_MS),
+        });
+      }
+      if (request.executorCommand.length === 0) throw new RunnerConfigError('executorCommand is empty');
+      await mkdir(dir, { recursive: true });
       const base = `${request.name}-${fingerprint}`;
       const markerFile = path.join(dir, `${base}.json`);
       const marker = (externalId: string): Marker => ({ name: request.name, fingerprint, externalId, destination: request.destination.id, submittedAt: new Date().toISOString() });
@@ -172,11 +202,8 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
       }
 
       try {
-        const limit = concurrencyOf(request.destination);
-        if (limit !== undefined && (await liveCount(dir)) >= limit) throw new DestinationFullError(request.destination.id, limit);
-        const env: Record<string, string> = {};
-        for (const name of INHERITED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name]!;
-        Object.assign(env, request.environment, flavour.environment?.(request.destination, request) ?? {}, {
+        await checkCapacity(request.destination, dir);
+        const env = Object.assign(executorEnvironment(request), {
           NEBULA_JOB_NAME: request.name,
           NEBULA_JOB_FINGERPRINT: fingerprint,
           NEBULA_DESTINATION: request.destination.id,
@@ -213,6 +240,7 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
     },
 
     async status(externalId, destination): Promise<AttemptStatus> {
+      if (isInProcessId(externalId)) return inProcessStatus(externalId, stateDirFor(destination));
       const id = parseExternalId(externalId);
       if (id.host !== os.hostname()) return { state: 'running' };
       if (await isAlive(id)) return { state: 'running' };
@@ -225,14 +253,18 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
     },
 
     async cancel(externalId, destination) {
+      if (isInProcessId(externalId)) {
+        await cancelInProcess(externalId, stateDirFor(destination), graceOf(destination));
+        await flavour.afterCancel?.(destination, await markerFor(destination, externalId));
+        return;
+      }
       const id = parseExternalId(externalId);
       if (id.host !== os.hostname()) return; // stops itself at its next heartbeat (409)
       const marker = await markerFor(destination, externalId);
       if (await isAlive(id)) {
         const groups = [id.pid, ...(await descendantGroups(id.pid))];
         for (const g of groups) signalGroup(g, 'SIGTERM');
-        const grace = options.cancelGraceSeconds ?? (typeof destination.params.cancelGraceSeconds === 'number' ? destination.params.cancelGraceSeconds : 5);
-        const deadline = Date.now() + grace * 1000;
+        const deadline = Date.now() + graceOf(destination) * 1000;
         while (Date.now() < deadline && (await isAlive(id))) await new Promise((r) => setTimeout(r, 50));
         for (const g of groups) signalGroup(g, 'SIGKILL');
       }
