@@ -6,8 +6,12 @@
  *   POST/GET/DELETE /apis/batch/v1/namespaces/{ns}/jobs[/{name}]
  *   POST/GET/PUT    /api/v1/namespaces/{ns}/secrets[/{name}]
  *
+ * As a real API server does, it answers 415 to a body that is not application/json, persists
+ * nothing for `?dryRun=All`, and rejects an unknown `propagationPolicy`.
+ *
  * It does not schedule pods: a test moves a Job along with `setJobStatus`. Deleting a Job also
- * deletes the Secrets owner-referenced to it, as the garbage collector would.
+ * deletes the Secrets owner-referenced to it, as the garbage collector would (except with
+ * `propagationPolicy=Orphan`).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -38,6 +42,7 @@ export interface RecordedRequest {
   path: string;
   query: URLSearchParams;
   body: unknown;
+  contentType?: string;
   authorization?: string;
 }
 
@@ -50,6 +55,8 @@ export class FakeKube {
   readonly requests: RecordedRequest[] = [];
   /** Answer the next N requests with 500, to test error paths. */
   failNext = 0;
+  /** Never answer the next N requests (the connection stays open until the client gives up). */
+  hangNext = 0;
   private server?: Server;
   port = 0;
 
@@ -63,6 +70,8 @@ export class FakeKube {
   }
 
   async stop(): Promise<void> {
+    // Requests left hanging by hangNext would otherwise keep close() waiting.
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
@@ -70,7 +79,10 @@ export class FakeKube {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** A kubeconfig file pointing at this server, no authentication. */
+  /**
+   * A kubeconfig file pointing at this server, no authentication. The server speaks plain http,
+   * which client-node accepts only with insecure-skip-tls-verify.
+   */
   writeKubeconfig(dir = mkdtempSync(path.join(os.tmpdir(), 'fake-kube-')), user = '  user: {}'): string {
     const file = path.join(dir, 'kubeconfig.yaml');
     writeFileSync(
@@ -80,7 +92,7 @@ export class FakeKube {
         'kind: Config',
         'clusters:',
         `- name: fake`,
-        `  cluster: { server: "${this.url}" }`,
+        `  cluster: { server: "${this.url}", insecure-skip-tls-verify: true }`,
         'users:',
         '- name: nobody',
         user,
@@ -114,17 +126,34 @@ export class FakeKube {
       path: url.pathname,
       query: url.searchParams,
       body,
+      contentType: req.headers['content-type'],
       authorization: req.headers.authorization,
     });
+    if (this.hangNext > 0) {
+      this.hangNext--;
+      return;
+    }
     if (this.failNext > 0) {
       this.failNext--;
       return this.send(res, 500, status(500, 'InternalError', 'fake-kube: injected failure'));
     }
 
+    if (raw && !/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+      const type = req.headers['content-type'] ?? 'none';
+      return this.send(res, 415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format: ${type}`));
+    }
+    const dryRun = url.searchParams.get('dryRun');
+    if (dryRun !== null && dryRun !== 'All') return this.send(res, 400, status(400, 'BadRequest', `invalid dry run directive "${dryRun}"`));
+    const policy = url.searchParams.get('propagationPolicy') ?? (body as { propagationPolicy?: string } | undefined)?.propagationPolicy;
+    if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
+      return this.send(res, 422, status(422, 'Invalid', `propagationPolicy: Unsupported value: "${policy}"`));
+    }
+    const how = { dryRun: dryRun === 'All', orphan: policy === 'Orphan' };
+
     const jobs = JOBS.exec(url.pathname);
-    if (jobs) return this.resource(req.method, res, this.jobs, 'jobs', 'batch', jobs[1]!, jobs[2], body);
+    if (jobs) return this.resource(req.method, res, this.jobs, 'jobs', 'batch', jobs[1]!, jobs[2], body, how);
     const secrets = SECRETS.exec(url.pathname);
-    if (secrets) return this.resource(req.method, res, this.secrets, 'secrets', '', secrets[1]!, secrets[2], body);
+    if (secrets) return this.resource(req.method, res, this.secrets, 'secrets', '', secrets[1]!, secrets[2], body, how);
     this.send(res, 404, status(404, 'NotFound', `fake-kube does not serve ${req.method} ${url.pathname}`));
   }
 
@@ -137,6 +166,7 @@ export class FakeKube {
     namespace: string,
     name: string | undefined,
     body: KubeObject | undefined,
+    how: { dryRun: boolean; orphan: boolean },
   ): void {
     const what = group ? `${kind}.${group}` : kind;
     if (method === 'POST' && !name) {
@@ -150,7 +180,7 @@ export class FakeKube {
         metadata: { ...body.metadata, namespace, uid: randomUUID(), creationTimestamp: new Date().toISOString() },
       };
       if (kind === 'jobs') created.status = {};
-      store.set(key, created);
+      if (!how.dryRun) store.set(key, created);
       return this.send(res, 201, created);
     }
     if (!name) return this.send(res, 405, status(405, 'MethodNotAllowed', `${method} on a collection`));
@@ -160,14 +190,17 @@ export class FakeKube {
     if (method === 'GET') return this.send(res, 200, existing);
     if (method === 'PUT' && body) {
       const replaced = { ...body, metadata: { ...body.metadata, namespace, uid: existing.metadata.uid } };
-      store.set(key, replaced);
+      if (!how.dryRun) store.set(key, replaced);
       return this.send(res, 200, replaced);
     }
     if (method === 'DELETE') {
+      if (how.dryRun) return this.send(res, 200, existing);
       store.delete(key);
       // The garbage collector's part: dependents of a deleted owner go too.
-      for (const [k, obj] of this.secrets) {
-        if (obj.metadata.ownerReferences?.some((o) => o.uid === existing.metadata.uid)) this.secrets.delete(k);
+      if (!how.orphan) {
+        for (const [k, obj] of this.secrets) {
+          if (obj.metadata.ownerReferences?.some((o) => o.uid === existing.metadata.uid)) this.secrets.delete(k);
+        }
       }
       return this.send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group, kind, uid: existing.metadata.uid } });
     }

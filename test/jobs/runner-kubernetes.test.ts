@@ -3,11 +3,13 @@
  * machines). This checks what the runner sends and how it reads answers; it says nothing about
  * how a real cluster schedules the Job.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationConfig, SubmitRequest } from '../../src/jobs/interfaces.ts';
 import {
   KubernetesApiError,
   KubernetesConfigError,
+  KubernetesCredentialsError,
   KubernetesUnavailableError,
   createKubernetesRunner,
   kubernetesName,
@@ -207,7 +209,7 @@ describe('kubernetes runner against a fake API server', () => {
     expect((unreachable as Error).message).toMatch(new RegExp(`Kubernetes API server http://127\\.0\\.0\\.1:${port} unreachable.*ECONNREFUSED`));
   });
 
-  it('sends the kubeconfig user token, and refuses exec-plugin credentials with a clear error', async () => {
+  it('sends the kubeconfig user token', async () => {
     const withToken: DestinationConfig = {
       id: 'k8s-token',
       runner: 'kubernetes',
@@ -215,17 +217,82 @@ describe('kubernetes runner against a fake API server', () => {
     };
     await runner.status(`${NS}/nebula-9-1`, withToken);
     expect(kube.requests.at(-1)!.authorization).toBe('Bearer sa-token-1');
+  });
 
+  it('runs a kubeconfig exec credential plugin and sends its token; a failing plugin gives a clear error', async () => {
+    const credential = {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { token: 'exec-token-1' },
+    };
+    const plugin = (args: string[]) => ({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args } });
     const withExec: DestinationConfig = {
       id: 'k8s-exec',
       runner: 'kubernetes',
       params: {
         namespace: NS,
         image: 'x',
-        kubeconfig: kube.writeKubeconfig(undefined, '  user: { exec: { command: aws, apiVersion: client.authentication.k8s.io/v1 } }'),
+        kubeconfig: kube.writeKubeconfig(undefined, `  user: ${JSON.stringify(plugin(['-e', `console.log(${JSON.stringify(JSON.stringify(credential))})`]))}`),
       },
     };
-    await expect(runner.status(`${NS}/nebula-9-1`, withExec)).rejects.toThrow(/exec plugin or auth-provider/);
+    await runner.status(`${NS}/nebula-9-1`, withExec);
+    expect(kube.requests.at(-1)!.authorization).toBe('Bearer exec-token-1');
+
+    const before = kube.requests.length;
+    const broken: DestinationConfig = {
+      id: 'k8s-exec-broken',
+      runner: 'kubernetes',
+      params: {
+        namespace: NS,
+        image: 'x',
+        kubeconfig: kube.writeKubeconfig(undefined, `  user: ${JSON.stringify(plugin(['-e', 'console.error("token service down"); process.exit(1)']))}`),
+      },
+    };
+    const err = await runner.status(`${NS}/nebula-9-1`, broken).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KubernetesCredentialsError);
+    expect((err as Error).message).toContain(kube.url);
+    expect((err as Error).message).toContain('token service down');
+    expect(kube.requests.length).toBe(before);
+  });
+
+  it('sends JSON bodies the API server accepts (it answers 415 to any other content type)', async () => {
+    const before = kube.requests.length;
+    await runner.submit(request(13));
+    const posts = kube.requests.slice(before).filter((r) => r.method === 'POST');
+    expect(posts.map((r) => r.path)).toEqual([`/apis/batch/v1/namespaces/${NS}/jobs`, `/api/v1/namespaces/${NS}/secrets`]);
+    for (const post of posts) expect(post.contentType).toMatch(/^application\/json/);
+    expect(kube.job(NS, 'nebula-13-1')).toBeDefined();
+  });
+
+  it('gives up on a request the API server never answers, with a retryable error naming it', async () => {
+    const impatient: DestinationConfig = {
+      id: 'k8s-timeout',
+      runner: 'kubernetes',
+      params: { namespace: NS, image: 'x', kubeconfig: kube.writeKubeconfig(), requestTimeoutSeconds: 1 },
+    };
+    kube.hangNext = 1;
+    const err = await runner.status(`${NS}/nebula-9-1`, impatient).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KubernetesUnavailableError);
+    expect((err as Error).message).toMatch(new RegExp(`${kube.url.replace(/\./g, '\\.')} did not answer read Job`));
+  });
+
+  it('names kubeconfig problems as configuration errors before sending anything', async () => {
+    const withKubeconfig = (kubeconfig: string, extra: Record<string, unknown> = {}): DestinationConfig => ({
+      id: 'k8s-cfg',
+      runner: 'kubernetes',
+      params: { namespace: NS, image: 'x', kubeconfig, ...extra },
+    });
+    await expect(runner.status(`${NS}/nebula-9-1`, withKubeconfig('/nonexistent/kubeconfig'))).rejects.toThrow(
+      /kubeconfig \/nonexistent\/kubeconfig: cannot be loaded/,
+    );
+    await expect(runner.status(`${NS}/nebula-9-1`, withKubeconfig(kube.writeKubeconfig(), { context: 'staging' }))).rejects.toThrow(
+      /no context "staging"/,
+    );
+    const plainHttp = kube.writeKubeconfig();
+    writeFileSync(plainHttp, readFileSync(plainHttp, 'utf8').replace(', insecure-skip-tls-verify: true', ''));
+    const err = await runner.status(`${NS}/nebula-9-1`, withKubeconfig(plainHttp)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KubernetesConfigError);
+    expect((err as Error).message).toMatch(/plain http.*insecure-skip-tls-verify/);
   });
 
   it('rejects bad destination params with an error naming the key', async () => {

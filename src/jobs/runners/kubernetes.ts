@@ -1,6 +1,6 @@
 /**
- * The `kubernetes` runner: one batch/v1 Job per attempt, through the Kubernetes REST API
- * (see kubernetes/client.ts for why not @kubernetes/client-node at runtime).
+ * The `kubernetes` runner: one batch/v1 Job per attempt, through @kubernetes/client-node 1.x
+ * (kubernetes/client.ts).
  *
  * The Job's name is derived from the request name alone, so after a crash between creation and
  * the database commit the next try gets 409 AlreadyExists and adopts the Job. Secret environment
@@ -11,13 +11,14 @@
  */
 import type { V1Job, V1Secret } from '@kubernetes/client-node';
 import type { AttemptStatus, DestinationConfig, JobRunner, SubmitRequest } from '../interfaces.ts';
-import { KubernetesApiError, httpStatus, kubeClient, type KubeClient } from './kubernetes/client.ts';
+import { kubeClient, type KubeClient } from './kubernetes/client.ts';
+import { KubernetesApiError, httpStatus } from './kubernetes/errors.ts';
 import { attemptStatusFromJob } from './kubernetes/job-status.ts';
 import { attemptMark } from './attempt-mark.ts';
 import { ANNOTATION_ATTEMPT_MARK, LABEL_JOB_ID, MANAGED_BY, buildJob, buildSecret } from './kubernetes/manifest.ts';
 import { parseKubernetesParams, type KubernetesParams } from './kubernetes/params.ts';
 
-export { KubernetesApiError, KubernetesUnavailableError } from './kubernetes/client.ts';
+export { KubernetesApiError, KubernetesCredentialsError, KubernetesUnavailableError } from './kubernetes/errors.ts';
 export { KubernetesConfigError } from './kubernetes/params.ts';
 export { kubernetesName } from './kubernetes/manifest.ts';
 
