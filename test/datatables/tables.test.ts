@@ -2,6 +2,7 @@
  * Data tables in the database: .loc import and export, versioning, bad .loc lines, the
  * /api/tool_data routes BioBlend uses (admin only), and the build form's data table options.
  */
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { DataTableError, exportLoc, importTableConf, mergeRows, tableWithRows } 
 import { withTransaction } from '../../src/db/pool.ts';
 import { registerToolDirectory } from '../../src/toolstore/index.ts';
 import { ADMIN_KEY, startTestApp, type TestApp } from '../helpers/app.ts';
+import { NEBULA_BIN } from '../helpers/processes.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 const CONF = path.join(FIXTURES, 'tool_data_table_conf.xml');
@@ -132,5 +134,26 @@ describe('tools use the tables', () => {
     ]);
     const bad = await call('POST', '/api/tools/nebula_faidx_region/build', { inputs: { ref: 'nope' } }, userKey);
     expect(bad.json.errors.ref).toContain('not a valid option');
+  });
+});
+
+describe('nebula datatables (CLI)', () => {
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [NEBULA_BIN, 'datatables', ...args], {
+      env: { ...process.env, DATABASE_URL: t.db.url, NEBULA_HOME: path.join(t.ctx.config.home, 'cli'), NEBULA_LOG_LEVEL: 'silent' },
+      encoding: 'utf8',
+    });
+
+  it('imports, exports and names a bad .loc line with exit code 1', () => {
+    const ok = run(['import', CONF, '--loc-dir', path.join(FIXTURES, 'loc')]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('fasta_indexes: unchanged');
+    const out = run(['export', 'fasta_indexes']);
+    expect(out.status).toBe(0);
+    expect(out.stdout).toContain('hg19\thg19\tHuman (hg19)\t/refs/hg19/hg19.fa\n');
+    const bad = run(['import', CONF, '--loc-dir', path.join(FIXTURES, 'bad-loc')]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('table all_fasta: all_fasta.loc line 3');
+    expect(run(['export', 'nope']).stderr).toContain('data table "nope" does not exist');
   });
 });
