@@ -1,0 +1,65 @@
+/**
+ * An in-process attempt of a worker on ANOTHER host cannot be checked through /proc: the local
+ * runner says 'running', and the lifecycle must rely on the executor's heartbeat. When that goes
+ * stale the monitor gives the attempt up and starts a new one (here: in-process on this host,
+ * the real executor, through the API listening on 127.0.0.1).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { withTransaction } from '../../src/db/pool.ts';
+import { getJob, setJobLock } from '../../src/jobs/lifecycle/queries.ts';
+import { enqueueJobTask } from '../../src/jobs/lifecycle/requeue.ts';
+import { configureJobs } from '../../src/jobs/lifecycle/settings.ts';
+import { formatInProcessId, parseInProcessId } from '../../src/jobs/runners/in-process.ts';
+import { catRequest, startJobsApp, type JobsTestApp } from './lifecycle-helpers.ts';
+
+let t: JobsTestApp;
+beforeAll(async () => {
+  t = await startJobsApp();
+  const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  t.ctx.config.jobs.serverUrl = address;
+  t.ctx.config.jobs.destinations = [{ id: 'local', runner: 'local', params: { concurrency: 2, stateDir: path.join(os.tmpdir(), `nebula-stale-${process.pid}`) } }];
+  t.ctx.config.jobs.defaultDestination = 'local';
+  configureJobs({ runners: {}, monitorSeconds: 0.3, heartbeatStaleSeconds: 2 });
+});
+afterAll(async () => {
+  await setJobLock(t.db.pool, false).catch(() => undefined);
+  await t?.close();
+});
+
+it('gives up an in-process attempt of another host whose heartbeat went stale, and runs a new attempt', async () => {
+  // Hold submission so that attempt 1 can be made to "run" on another host.
+  await setJobLock(t.db.pool, true);
+  const h = await t.history();
+  const input = await t.dataset(h.id, 'stale heartbeat\n');
+  const res = await t.call('POST', '/api/tools', catRequest(h.encoded, { src: 'hda', id: input.encoded }));
+  expect(res.status).toBe(200);
+  const encoded = res.json.jobs[0].id as string;
+  const jobId = t.ctx.ids.decode(encoded)!;
+  await t.waitForJob(encoded, ['queued']);
+
+  const farAway = formatInProcessId({ host: `not-${os.hostname()}`, pid: 4242, startTime: '1234', name: `nebula-${jobId}-1`, fingerprint: '0123456789abcdef' });
+  await withTransaction(t.db.pool, async (client) => {
+    const job = (await getJob(client, jobId, { forUpdate: true }))!;
+    expect(job.attempt).toBe(1);
+    await client.query(
+      `UPDATE jobs SET state = 'running', external_id = $2, started_at = now() - interval '1 hour',
+              heartbeat_at = now() - interval '1 hour' WHERE id = $1`,
+      [jobId, farAway],
+    );
+    await enqueueJobTask(client, 'job.monitor', job);
+  });
+  await setJobLock(t.db.pool, false);
+
+  const job = await t.waitForJob(encoded, ['ok', 'error', 'deleted'], 60_000);
+  expect(job.state, JSON.stringify({ info: job.info, stderr: job.stderr })).toBe('ok');
+  const row = (await getJob(t.db.pool, jobId))!;
+  expect(row.attempt).toBe(2);
+  expect(parseInProcessId(row.external_id!).host).toBe(os.hostname());
+  const { rows: reports } = await t.db.pool.query('SELECT attempt FROM job_reports WHERE job_id = $1', [jobId]);
+  expect(reports).toEqual([{ attempt: 2 }]);
+  const out = res.json.outputs.find((o: any) => o.output_name === 'out_file1');
+  const dataset = (await t.db.pool.query('SELECT d.object_key FROM hdas h JOIN datasets d ON d.id = h.dataset_id WHERE h.id = $1', [t.ctx.ids.decode(out.id)])).rows[0];
+  expect(await t.bytes(dataset.object_key)).toBe('stale heartbeat\n');
+}, 90_000);
