@@ -1,5 +1,5 @@
 // The API benchmark: `npm run bench -- api [--list-requests=50] [--upload-mib=1024] [--chunk-mib=32]
-//   [--purge-datasets=100000]`
+//   [--purge-datasets=100000] [--only=list,upload,purge]`
 // One real Nebula process (role all) on PostgreSQL and s3rver. Each figure comes with a named
 // alternative measured in the same run, as a ratio, because the machines are noisy:
 //   contents listing of a 10,000-dataset history over HTTP  vs  the raw SQL query of the same rows;
@@ -32,11 +32,22 @@ interface Options {
   uploadMib: number;
   chunkMib: number;
   purgeDatasets: number;
+  /** Run only these parts (`--only=list`, `--only=list,purge`); all by default. */
+  only: Set<'list' | 'upload' | 'purge'>;
 }
 
+const PARTS = ['list', 'upload', 'purge'] as const;
+
 function parseArgs(argv: string[]): Options {
-  const o: Options = { listRequests: 50, listDatasets: 10_000, uploadMib: 1024, chunkMib: 32, purgeDatasets: 100_000 };
+  const o: Options = { listRequests: 50, listDatasets: 10_000, uploadMib: 1024, chunkMib: 32, purgeDatasets: 100_000, only: new Set(PARTS) };
   for (const arg of argv) {
+    const only = /^--only=([a-z,]+)$/.exec(arg);
+    if (only) {
+      const parts = only[1].split(',');
+      for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part "${p}"; use ${PARTS.join(', ')}`);
+      o.only = new Set(parts as Array<(typeof PARTS)[number]>);
+      continue;
+    }
     const m = /^--([a-z-]+)=(\d+)$/.exec(arg);
     if (!m) throw new Error(`unrecognised argument "${arg}"; expected --name=<positive integer>`);
     const n = Number(m[2]);
@@ -257,14 +268,25 @@ async function main(): Promise<void> {
     const ids = new IdCodec(ID_SECRET);
 
     say(`${os.cpus().length} CPUs, node ${process.version}, ${server.description}, s3rver ${s3rver.endpoint}`);
-    const listing = await measureListing(base, pool, ids, userId, o);
-    say(`listing: p50 ${listing.list_p50_ms} ms, p99 ${listing.list_p99_ms} ms (raw SQL p50 ${listing.list_sql_p50_ms} ms)`);
-    const store = new S3ObjectStore(s3);
-    const upload = await measureUpload(base, nebula.child!.pid!, store, dir, o);
-    await store.close?.();
-    say(`tus upload of ${o.uploadMib} MiB: ${upload.upload_mb_s} MB/s, RSS growth ${upload.upload_rss_mb} MB (direct put ${upload.direct_put_mb_s} MB/s)`);
-    const purge = await measurePurge(base, pool, ids, userId, o);
-    say(`purge of ${o.purgeDatasets} datasets: ${purge ?? 'n/a'} s`);
+    let listing = {};
+    if (o.only.has('list')) {
+      const l = await measureListing(base, pool, ids, userId, o);
+      say(`listing: p50 ${l.list_p50_ms} ms, p99 ${l.list_p99_ms} ms (raw SQL p50 ${l.list_sql_p50_ms} ms)`);
+      listing = l;
+    }
+    let upload = {};
+    if (o.only.has('upload')) {
+      const store = new S3ObjectStore(s3);
+      const u = await measureUpload(base, nebula.child!.pid!, store, dir, o);
+      await store.close?.();
+      say(`tus upload of ${o.uploadMib} MiB: ${u.upload_mb_s} MB/s, RSS growth ${u.upload_rss_mb} MB (direct put ${u.direct_put_mb_s} MB/s)`);
+      upload = u;
+    }
+    let purge: number | null = null;
+    if (o.only.has('purge')) {
+      purge = (await measurePurge(base, pool, ids, userId, o)) ?? null;
+      say(`purge of ${o.purgeDatasets} datasets: ${purge ?? 'n/a'} s`);
+    }
     console.log(
       JSON.stringify({
         bench: 'api',
