@@ -55,7 +55,11 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
   return n;
 }
 
-export function readExecutorSettings(env: NodeJS.ProcessEnv = process.env): ExecutorSettings {
+/**
+ * `config`: the configuration `env` resolves to, when the caller already has it (the in-process
+ * runner loads it once, not once per job).
+ */
+export function readExecutorSettings(env: NodeJS.ProcessEnv = process.env, config: Config = loadConfig(env)): ExecutorSettings {
   const serverUrl = required(env, 'NEBULA_SERVER_URL').replace(/\/+$/, '');
   if (!/^https?:\/\//.test(serverUrl)) throw new ExecutorSettingsError(`NEBULA_SERVER_URL must be an http(s) URL, got ${JSON.stringify(serverUrl)}`);
   const jobId = required(env, 'NEBULA_JOB_ID');
@@ -64,7 +68,6 @@ export function readExecutorSettings(env: NodeJS.ProcessEnv = process.env): Exec
   const attempt = Number(attemptRaw);
   if (!Number.isInteger(attempt) || attempt < 1) throw new ExecutorSettingsError(`NEBULA_JOB_ATTEMPT must be a positive integer, got ${JSON.stringify(attemptRaw)}`);
   const token = required(env, 'NEBULA_JOB_TOKEN');
-  const config = loadConfig(env);
   const engine = env.NEBULA_CONTAINER_ENGINE;
   return {
     serverUrl,

@@ -17,6 +17,7 @@
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { runExecutor } from '../executor/index.ts';
 import { ExecutorSettingsError, readExecutorSettings } from '../executor/settings.ts';
@@ -90,6 +91,22 @@ function selfIdentity(): Promise<ProcessIdentity> {
     return id;
   });
   return self;
+}
+
+/** Per-attempt variables: everything else in the executor's environment is the same for every job. */
+const PER_ATTEMPT_ENV = new Set(['NEBULA_JOB_ID', 'NEBULA_JOB_ATTEMPT', 'NEBULA_JOB_TOKEN', 'NEBULA_JOB_NAME', 'NEBULA_JOB_FINGERPRINT']);
+const configs = new Map<string, Config>();
+
+/** The configuration an executor environment resolves to, loaded once per distinct environment. */
+function configFor(env: Record<string, string>): Config {
+  const key = JSON.stringify(Object.entries(env).filter(([name]) => !PER_ATTEMPT_ENV.has(name)).sort(([a], [b]) => (a < b ? -1 : 1)));
+  let config = configs.get(key);
+  if (!config) {
+    config = loadConfig(env);
+    if (configs.size > 50) configs.clear();
+    configs.set(key, config);
+  }
+  return config;
 }
 
 /** One object store per configuration for every executor of this process (one S3 client, one connection pool). */
@@ -203,12 +220,8 @@ export async function submitInProcess(request: InProcessSubmit): Promise<{ exter
   await request.checkCapacity();
   let settings;
   try {
-    settings = readExecutorSettings({
-      ...request.environment,
-      NEBULA_JOB_NAME: name,
-      NEBULA_JOB_FINGERPRINT: fingerprint,
-      NEBULA_DESTINATION: request.destinationId,
-    });
+    const env = { ...request.environment, NEBULA_JOB_NAME: name, NEBULA_JOB_FINGERPRINT: fingerprint, NEBULA_DESTINATION: request.destinationId };
+    settings = readExecutorSettings(env, configFor(env));
   } catch (error) {
     if (error instanceof ExecutorSettingsError) throw new InProcessConfigError(`cannot run job ${name} in-process: ${error.message}`);
     throw error;
