@@ -7,7 +7,14 @@ import { freePort, NebulaProcess } from '../helpers/processes.ts';
 import { runBioblend } from './run-bioblend.ts';
 
 /** BioBlend's own test modules, run against a freshly started Nebula. */
-const MODULES = ['TestGalaxyConfig', 'TestGalaxyHistories', 'TestGalaxyDatasets', 'TestGalaxyDatasetCollections'];
+const MODULES = [
+  'TestGalaxyConfig',
+  'TestGalaxyHistories',
+  'TestGalaxyDatasets',
+  'TestGalaxyDatasetCollections',
+  'TestGalaxyTools',
+  'TestGalaxyJobs',
+];
 const ADMIN_KEY = 'bioblend-admin-key-0123456789abcdef';
 let db: TestDatabase;
 let home: string;
