@@ -10,6 +10,7 @@
  */
 import { withTransaction, type PoolClient } from '../../db/pool.ts';
 import type { TaskContext, TaskDefinition } from '../../tasks/index.ts';
+import { pinJobContainer } from './container.ts';
 import { chooseDestination } from './destination.ts';
 import { getJob, jobInputs, setOutputDatasetsState, type JobInputRow } from './queries.ts';
 import { enqueueJobTask, requeueSelf } from './requeue.ts';
@@ -80,6 +81,8 @@ export const scheduleTask: TaskDefinition<{ jobId: number }> = {
   kind: 'job.schedule',
   run: async (payload, ctx) => {
     if ((ctx.checkpoint as ScheduleCheckpoint | null)?.submitAttempt === undefined) {
+      // A container destination's job has its image pinned first (or fails here, naming it).
+      if (!(await pinJobContainer(ctx, payload.jobId))) return;
       const inline = await withTransaction(ctx.pool, async (client) => {
         // Fenced on the lease first (throws if lost), as completeWith would be.
         await ctx.saveCheckpoint({}, client);

@@ -62,8 +62,8 @@ export async function buildJobSpec(db: Queryable, ids: IdCodec, job: JobRow, des
     user: { id: ids.encode(job.user_id), email: users[0]?.email ?? '' },
     ...(job.history_id !== null ? { historyId: ids.encode(job.history_id) } : {}),
     ...(job.data_table_rows ? { dataTables: job.data_table_rows } : {}),
-    ...(job.container_image
-      ? { container: { image: job.container_digest ?? job.container_image, engine, network: false } }
-      : {}),
+    // Only a pinned image (host/repository@sha256:…, recorded by job.schedule for container
+    // destinations) is ever run; a tag recorded at creation is not, since tags move.
+    ...(job.container_digest ? { container: { image: job.container_digest, engine, network: false } } : {}),
   };
 }
