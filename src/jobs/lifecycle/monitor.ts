@@ -24,8 +24,18 @@ function heartbeatStale(job: JobRow): boolean {
   return !!last && Date.now() - last.getTime() > heartbeatStaleSeconds() * 1000;
 }
 
-/** Ends the attempt without a report: another attempt if any are left, else error. */
+const enqueueFinish = (db: Queryable, job: JobRow) =>
+  enqueueJobTask(db, 'job.finish', job, { payload: { attempt: job.attempt }, uniqueSuffix: `:${job.attempt}` });
+
+/**
+ * Ends the attempt without a report: another attempt if any are left, else error. Under the job's
+ * row lock, which the report endpoint also takes: a report that arrived since the last look is
+ * applied instead, so an attempt that completed and reported is never superseded (a second run).
+ */
 async function retryOrFail(db: Queryable, job: JobRow, reason: string): Promise<void> {
+  const current = await getJob(db, job.id, { forUpdate: true });
+  if (!current || current.state !== 'running' || current.attempt !== job.attempt) return;
+  if (await hasReport(db, job.id, job.attempt)) return void (await enqueueFinish(db, job));
   if (job.attempt < job.max_attempts) {
     const next = job.attempt + 1;
     const { rowCount } = await db.query(
@@ -46,7 +56,7 @@ async function retryOrFail(db: Queryable, job: JobRow, reason: string): Promise<
 async function monitor(payload: { jobId: number }, ctx: TaskContext): Promise<void> {
   const job = await getJob(ctx.pool, payload.jobId);
   if (!job || job.state !== 'running') return;
-  const finish = () => ctx.completeWith((client) => enqueueJobTask(client, 'job.finish', job, { payload: { attempt: job.attempt }, uniqueSuffix: `:${job.attempt}` }));
+  const finish = () => ctx.completeWith((client) => enqueueFinish(client, job));
   if (await hasReport(ctx.pool, job.id, job.attempt)) return void (await finish());
 
   const destination = destinationById(jobsConfig(ctx).jobs, job.destination);
