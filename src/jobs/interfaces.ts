@@ -108,7 +108,16 @@ export type AttemptStatus =
   /** The attempt ended; the report (if any) is in job_reports. */
   | { state: 'exited'; exitCode?: number | null; reason?: string }
   /** The runner knows nothing of it (never started, already cleaned up, or its host process died). */
-  | { state: 'gone'; reason?: string };
+  | {
+      state: 'gone';
+      reason?: string;
+      /**
+       * The attempt died with the process that hosted it (an in-process executor's worker was
+       * killed), not through anything the job did: the lifecycle does not count it against the
+       * job's max_attempts (up to a bound, see job.monitor).
+       */
+      hostLost?: boolean;
+    };
 
 /**
  * A runner plugin. The core never names a runner: it looks one up by the destination's

@@ -51,3 +51,38 @@ it('applies a report that arrives while the monitor gives the attempt up, instea
   const reports = await t.db.pool.query('SELECT attempt FROM job_reports WHERE job_id = $1', [t.ctx.ids.decode(id!)]);
   expect(reports.rows).toEqual([{ attempt: 1 }]);
 });
+
+it('does not count attempts lost with their host process (hostLost) against max_attempts, up to a bound', async () => {
+  const h = await t.history();
+  const input = await t.dataset(h.id, 'host lost\n');
+  t.runner.behaviour = 'hold';
+  const originalStatus = t.runner.status.bind(t.runner);
+  // Every attempt's worker dies under it (status 'gone', hostLost), as in-process attempts do.
+  t.runner.status = async (externalId: string) =>
+    t.runner.attempts.get(externalId)?.state === 'gone' ? { state: 'gone', hostLost: true, reason: 'its worker died' } : originalStatus(externalId);
+  let id: string;
+  try {
+    const res = await t.call('POST', '/api/tools', catRequest(h.encoded, { src: 'hda', id: input.encoded }));
+    id = res.json.jobs[0].id;
+    const jobId = t.ctx.ids.decode(id)!;
+    const row = async () => (await t.db.pool.query('SELECT state, attempt, max_attempts, external_id FROM jobs WHERE id = $1', [jobId])).rows[0];
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const deadline = Date.now() + 10_000;
+      let r = await row();
+      while (r.state !== 'running' || r.attempt !== attempt) {
+        if (Date.now() > deadline) throw new Error(`attempt ${attempt} never ran: ${JSON.stringify(r)}`);
+        await new Promise((res) => setTimeout(res, 50));
+        r = await row();
+      }
+      if (attempt < 5) t.runner.attempts.get(r.external_id)!.state = 'gone';
+    }
+    // Five attempts (the default max_attempts is 3), the job still running and able to finish.
+    expect(await row()).toMatchObject({ state: 'running', attempt: 5, max_attempts: 7 });
+    const current = t.runner.attempts.get((await row()).external_id)!;
+    await t.runner.execute(current.request.name);
+    expect(await t.waitForJob(id)).toMatchObject({ state: 'ok' });
+  } finally {
+    t.runner.behaviour = 'complete';
+    t.runner.status = originalStatus;
+  }
+});

@@ -24,6 +24,9 @@ function heartbeatStale(job: JobRow): boolean {
   return !!last && Date.now() - last.getTime() > heartbeatStaleSeconds() * 1000;
 }
 
+/** Attempts lost with their host process extend max_attempts up to this many attempts in all. */
+export const MAX_ATTEMPTS_WITH_HOST_LOSSES = 20;
+
 const enqueueFinish = (db: Queryable, job: JobRow) =>
   enqueueJobTask(db, 'job.finish', job, { payload: { attempt: job.attempt }, uniqueSuffix: `:${job.attempt}` });
 
@@ -32,17 +35,21 @@ const enqueueFinish = (db: Queryable, job: JobRow) =>
  * row lock, which the report endpoint also takes: a report that arrived since the last look is
  * applied instead, so an attempt that completed and reported is never superseded (a second run).
  */
-async function retryOrFail(db: Queryable, job: JobRow, reason: string): Promise<void> {
+async function retryOrFail(db: Queryable, job: JobRow, reason: string, hostLost = false): Promise<void> {
   const current = await getJob(db, job.id, { forUpdate: true });
   if (!current || current.state !== 'running' || current.attempt !== job.attempt) return;
   if (await hasReport(db, job.id, job.attempt)) return void (await enqueueFinish(db, job));
-  if (job.attempt < job.max_attempts) {
+  // An attempt that died with its host process (a worker restarted) is not the job's fault: it
+  // gets one more attempt, so rolling restarts cannot use up a job's budget — up to a bound, in
+  // case the job itself is what kills its host.
+  const budget = hostLost ? Math.max(job.max_attempts, Math.min(job.max_attempts + 1, MAX_ATTEMPTS_WITH_HOST_LOSSES)) : job.max_attempts;
+  if (job.attempt < budget) {
     const next = job.attempt + 1;
     const { rowCount } = await db.query(
       `UPDATE jobs SET state = 'queued', attempt = $4, token_hash = $5, external_id = NULL, heartbeat_at = NULL,
-              info = $3, update_time = now()
+              info = $3, max_attempts = $6, update_time = now()
         WHERE id = $1 AND attempt = $2 AND state = 'running'`,
-      [job.id, job.attempt, `attempt ${job.attempt}: ${reason}`, next, hashToken(await jobToken(db, job.uuid, next))],
+      [job.id, job.attempt, `attempt ${job.attempt}: ${reason}`, next, hashToken(await jobToken(db, job.uuid, next)), budget],
     );
     if (rowCount === 1) {
       await setOutputDatasetsState(db, job.id, 'queued', ['running']);
@@ -78,7 +85,8 @@ async function monitor(payload: { jobId: number }, ctx: TaskContext): Promise<vo
     reason = `the executor ended without a report${status.exitCode !== undefined && status.exitCode !== null ? ` (exit code ${status.exitCode})` : ''}${status.reason ? `: ${status.reason}` : ''}`;
   } else reason = (status.state === 'gone' ? status.reason : undefined) ?? 'the runner no longer knows the attempt';
   ctx.log.warn({ jobId: job.id, attempt: job.attempt, reason }, 'job attempt lost');
-  await ctx.completeWith((client) => retryOrFail(client, job, reason));
+  const hostLost = status.state === 'gone' && status.hostLost === true;
+  await ctx.completeWith((client) => retryOrFail(client, job, reason, hostLost));
 }
 
 export const monitorTask: TaskDefinition<{ jobId: number }> = { kind: 'job.monitor', run: monitor };

@@ -299,12 +299,8 @@ export async function inProcessStatus(externalId: string, dir: string): Promise<
     await killOrphanedTool(marker);
     await rm(f.marker, { force: true });
   }
-  return {
-    state: 'gone',
-    reason: ownerAlive
-      ? 'the runner has no record of the attempt'
-      : `the worker that ran the executor in-process (pid ${id.pid} on ${id.host}) is gone`,
-  };
+  if (ownerAlive) return { state: 'gone', reason: 'the runner has no record of the attempt' };
+  return { state: 'gone', hostLost: true, reason: `the worker that ran the executor in-process (pid ${id.pid} on ${id.host}) is gone` };
 }
 
 export async function cancelInProcess(externalId: string, dir: string, graceSeconds: number): Promise<void> {
