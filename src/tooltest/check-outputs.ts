@@ -1,10 +1,9 @@
 /** Checking collected outputs against a test's `<output>` and `<output_collection>` elements. */
 import { readFile } from 'node:fs/promises';
-import { computeMetadata } from '../datatypes/index.ts';
 import type { TestCollectionElement, TestOutput, TestOutputCollection } from '../tools/model.ts';
 import { runAssertions } from './asserts.ts';
 import { compareOutput } from './compare.ts';
-import type { CollectedCollection, CollectedDataset, CollectedOutput, CollectedOutputs } from './execute.ts';
+import type { CollectedCollection, CollectedDataset, CollectedOutput, CollectedOutputs } from './reported-outputs.ts';
 import { galaxyMetadata } from './stage.ts';
 import { resolveTestFile } from './test-data.ts';
 
@@ -14,9 +13,16 @@ function metadataString(v: unknown): string {
   return String(v);
 }
 
-export async function checkDataset(label: string, spec: TestOutput, dataset: CollectedDataset, testDataDirs: string[]): Promise<string[]> {
+/** Where expected files are found, and how an output's bytes are read. */
+export interface CheckContext {
+  testDataDirs: string[];
+  read: (objectKey: string) => Promise<Buffer>;
+}
+
+export async function checkDataset(label: string, spec: TestOutput, dataset: CollectedDataset, ctx: CheckContext): Promise<string[]> {
   const problems: string[] = [];
-  const actual = await readFile(dataset.path);
+  const testDataDirs = ctx.testDataDirs;
+  const actual = await ctx.read(dataset.objectKey);
   const expectedName = spec.file ?? spec.value;
   let expected: Buffer | undefined;
   if (expectedName !== undefined) {
@@ -31,12 +37,9 @@ export async function checkDataset(label: string, spec: TestOutput, dataset: Col
   if (spec.ftype !== undefined && spec.ftype !== dataset.ext) problems.push(`${label}: format is ${dataset.ext}, expected ${spec.ftype}`);
   const wanted = Object.entries(spec.metadata);
   if (wanted.length) {
-    let metadata: Record<string, unknown> = {};
-    try {
-      metadata = galaxyMetadata(await computeMetadata(dataset.path, dataset.ext));
-    } catch (err) {
-      problems.push(`${label}: cannot compute metadata: ${(err as Error).message}`);
-    }
+    // The metadata the executor computed when it collected the output, as the server stores it.
+    const metadata = galaxyMetadata(dataset.metadata);
+    if (typeof metadata.metadata_error === 'string') problems.push(`${label}: cannot compute metadata: ${metadata.metadata_error}`);
     for (const [name, value] of wanted) {
       const got = metadataString(metadata[name]);
       if (got !== value) problems.push(`${label}: metadata ${name} is ${JSON.stringify(got)}, expected ${JSON.stringify(value)}`);
@@ -45,9 +48,9 @@ export async function checkDataset(label: string, spec: TestOutput, dataset: Col
   return problems;
 }
 
-async function checkOutput(spec: TestOutput, collected: CollectedOutput | undefined, dirs: string[]): Promise<string[]> {
+async function checkOutput(spec: TestOutput, collected: CollectedOutput | undefined, ctx: CheckContext): Promise<string[]> {
   if (!collected) return [`output ${spec.name} was not produced`];
-  const problems = await checkDataset(`output ${spec.name}`, spec, collected, dirs);
+  const problems = await checkDataset(`output ${spec.name}`, spec, collected, ctx);
   for (const d of spec.discoveredDatasets) {
     const found = collected.discovered.find((x) => x.designation === d.designation);
     if (!found) {
@@ -55,12 +58,12 @@ async function checkOutput(spec: TestOutput, collected: CollectedOutput | undefi
       problems.push(`output ${spec.name}: no discovered dataset "${d.designation}" (found: ${have})`);
       continue;
     }
-    problems.push(...(await checkDataset(`output ${spec.name} discovered ${d.designation}`, d, found, dirs)));
+    problems.push(...(await checkDataset(`output ${spec.name} discovered ${d.designation}`, d, found, ctx)));
   }
   return problems;
 }
 
-async function checkElements(label: string, specs: TestCollectionElement[], collection: CollectedCollection, dirs: string[], ordered: boolean): Promise<string[]> {
+async function checkElements(label: string, specs: TestCollectionElement[], collection: CollectedCollection, ctx: CheckContext, ordered: boolean): Promise<string[]> {
   const problems: string[] = [];
   let lastIndex = -1;
   for (const el of specs) {
@@ -75,21 +78,21 @@ async function checkElements(label: string, specs: TestCollectionElement[], coll
     lastIndex = index;
     if (el.elements.length) {
       if (!found.collection) problems.push(`${where} is a dataset, expected a nested collection`);
-      else problems.push(...(await checkElements(where, el.elements, found.collection, dirs, ordered)));
+      else problems.push(...(await checkElements(where, el.elements, found.collection, ctx, ordered)));
     } else if (found.dataset) {
-      problems.push(...(await checkDataset(where, el.output, found.dataset, dirs)));
+      problems.push(...(await checkDataset(where, el.output, found.dataset, ctx)));
     } else problems.push(`${where} is a collection, expected a dataset`);
   }
   return problems;
 }
 
-async function checkCollection(spec: TestOutputCollection, collected: CollectedCollection | undefined, dirs: string[], ordered: boolean): Promise<string[]> {
+async function checkCollection(spec: TestOutputCollection, collected: CollectedCollection | undefined, ctx: CheckContext, ordered: boolean): Promise<string[]> {
   const label = `output collection ${spec.name}`;
   if (!collected) return [`${label} was not produced`];
   const problems: string[] = [];
   if (spec.type !== undefined && spec.type !== collected.type) problems.push(`${label}: type is ${collected.type}, expected ${spec.type}`);
   if (spec.count !== undefined && spec.count !== collected.elements.length) problems.push(`${label}: has ${collected.elements.length} elements, expected ${spec.count}`);
-  problems.push(...(await checkElements(label, spec.elements, collected, dirs, ordered)));
+  problems.push(...(await checkElements(label, spec.elements, collected, ctx, ordered)));
   return problems;
 }
 
@@ -98,11 +101,11 @@ export async function checkOutputs(
   outputs: TestOutput[],
   collections: TestOutputCollection[],
   collected: CollectedOutputs,
-  dirs: string[],
+  ctx: CheckContext,
   ordered: boolean,
 ): Promise<string[]> {
   const problems: string[] = [];
-  for (const spec of outputs) problems.push(...(await checkOutput(spec, collected.datasets[spec.name], dirs)));
-  for (const spec of collections) problems.push(...(await checkCollection(spec, collected.collections[spec.name], dirs, ordered)));
+  for (const spec of outputs) problems.push(...(await checkOutput(spec, collected.datasets[spec.name], ctx)));
+  for (const spec of collections) problems.push(...(await checkCollection(spec, collected.collections[spec.name], ctx, ordered)));
   return problems;
 }

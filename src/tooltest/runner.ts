@@ -1,24 +1,29 @@
 /**
- * `nebula tool test`: runs each `<test>` of each tool like planemo does, through the local
- * execution path (execute.ts): stage inputs, build the state, render, run, collect, compare.
+ * `nebula tool test`: runs each `<test>` of each tool like planemo does. The test's params become
+ * a tool state; the job itself (staging, rendering, running, collecting) runs through the job
+ * executor exactly as on the server (local-execution.ts); this module only compares.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isSubtypeOf } from '../datatypes/index.ts';
-import { buildCommandLine } from '../tools/command/build.ts';
-import type { JobContext, JobOutput } from '../tools/command/param-dict.ts';
+import type { JobReport } from '../jobs/interfaces.ts';
 import { profileAtLeast } from '../tools/command/profile.ts';
-import { applyStdio, stdioPolicy } from '../tools/command/stdio.ts';
 import { loadToolFromFile } from '../tools/loader.ts';
 import type { ToolSource, ToolTest } from '../tools/model.ts';
 import { buildToolState } from '../tools/parameters/state.ts';
+import type { ToolState } from '../tools/parameters/values.ts';
 import { runAssertions } from './asserts.ts';
 import { checkOutputs } from './check-outputs.ts';
-import { collectOutputs, createScratch, missingBinary, planOutputs, removeScratch, runJobCommand, type RunResult } from './execute.ts';
-import { includedOutputs, outputFormats } from './outputs.ts';
+import { includedOutputs } from './filters.ts';
+import { LocalExecution } from './local-execution.ts';
+import { missingBinary } from './missing-binary.ts';
+import { countCreatedOutputs, outputsFromReport } from './reported-outputs.ts';
 import { Stager } from './stage.ts';
+import { buildTestJobSpec } from './test-job.ts';
 import { testDataDirs } from './test-data.ts';
 import { buildTestPayload } from './test-state.ts';
+
+/** Seconds between SIGTERM and SIGKILL when a test runs past its maxseconds. */
+const KILL_GRACE_SECONDS = 5;
 
 export interface ToolTestOptions {
   /** Extra test-data directories, searched after the tool's own `test-data/`. */
@@ -90,14 +95,22 @@ function tail(text: string, max = 2000): string {
   return text.length > max ? `…${text.slice(-max)}` : text;
 }
 
-export async function runToolTest(tool: ToolSource, toolDirectory: string, test: ToolTest, options: ToolTestOptions = {}): Promise<TestResult> {
+/** A tool's test as a job: state from the params, then the executor, then the comparisons. */
+export async function runToolTest(
+  tool: ToolSource,
+  toolDirectory: string,
+  test: ToolTest,
+  options: ToolTestOptions = {},
+  /** The run's store, node cache and scratch; a test run alone gets its own. */
+  execution?: LocalExecution,
+): Promise<TestResult> {
   const base: TestResult = { toolId: tool.id, toolVersion: tool.version, toolFile: tool.file, number: test.index + 1, status: 'fail', problems: [] };
   const dirs = testDataDirs(toolDirectory, options.testData ?? []);
-  const scratch = await createScratch(undefined, 'nebula-tooltest-');
   const finish = (r: TestResult): TestResult => ({ ...r, status: r.status === 'missing' ? 'missing' : r.problems.length ? 'fail' : 'pass' });
+  const local = execution ?? (await LocalExecution.create());
   try {
-    const stager = new Stager(scratch.inputs);
-    let state;
+    const stager = new Stager(local);
+    let state: ToolState;
     try {
       const { payload, context } = await buildTestPayload(tool, test.inputs, stager, dirs);
       state = await buildToolState(tool, payload, context);
@@ -105,80 +118,67 @@ export async function runToolTest(tool: ToolSource, toolDirectory: string, test:
       // A job refused at submission is a failure the test may expect.
       return finish({ ...base, problems: test.expectFailure ? [] : [`cannot build the tool state: ${(err as Error).message}`] });
     }
-    const formats = outputFormats(tool, state);
     const { included, problems: filterProblems } = await includedOutputs(tool, state);
-    const plan = planOutputs(tool, scratch, formats, included);
-    const dataOutputs: Record<string, JobOutput> = Object.fromEntries(Object.entries(plan).filter(([k]) => !k.includes('|')));
-    const job: JobContext = {
-      workingDirectory: scratch.working,
-      configDirectory: scratch.configs,
+    const walltimeSeconds = test.maxSeconds ?? options.defaultTimeoutSeconds ?? 300;
+    const spec = buildTestJobSpec({
+      tool,
       toolDirectory,
-      newFilePath: scratch.tmp,
-      locateInput: (d) => {
-        const staged = stager.byId.get(d.id);
-        if (!staged) throw new Error(`input ${d.id} was not staged`);
-        return staged.location;
-      },
-      outputs: dataOutputs,
-      isSubtypeOf,
-    };
-    let built;
-    try {
-      built = await buildCommandLine(tool, state, job);
-    } catch (err) {
-      return finish({ ...base, problems: test.expectFailure ? [] : [`cannot build the command: ${(err as Error).message}`] });
-    }
-    const timeoutSeconds = test.maxSeconds ?? options.defaultTimeoutSeconds ?? 300;
-    const run: RunResult = await runJobCommand({
-      command: built.command,
-      strictShell: built.strictShell,
-      environment: built.environment,
-      configFiles: built.configFiles,
-      scratch,
-      timeoutSeconds,
-      slots: 1,
+      bundleKey: await local.toolBundle(toolDirectory),
+      state,
+      inputs: stager.inputs,
+      included,
+      walltimeSeconds,
     });
+    const report = await local.execute(spec, { keepScratch: !!options.keepScratch, killGraceSeconds: KILL_GRACE_SECONDS });
     const result: TestResult = {
       ...base,
-      command: built.command,
-      exitCode: run.exitCode,
-      stdout: tail(run.stdout),
-      stderr: tail(run.stderr),
-      seconds: run.seconds,
-      scratch: options.keepScratch ? scratch.root : undefined,
+      command: report.commandLine,
+      exitCode: report.exitCode,
+      stdout: tail(report.stdout),
+      stderr: tail(report.stderr),
+      seconds: report.metrics.runtimeSeconds,
+      scratch: options.keepScratch ? local.jobDirectory(spec) : undefined,
     };
-    const binary = missingBinary(run);
+    const binary = missingBinary(report);
     if (binary) return { ...result, status: 'missing', missingBinary: binary, problems: [`${binary} not installed`] };
 
     const problems: string[] = [...filterProblems];
-    const outcome = applyStdio(stdioPolicy(tool), run.exitCode ?? -1, run.stdout, run.stderr);
-    const jobFailed = run.timedOut || !outcome.ok;
-    if (run.timedOut) problems.push(`timed out after ${timeoutSeconds}s`);
-    if (test.expectExitCode !== undefined && run.exitCode !== test.expectExitCode) {
-      problems.push(`exit code is ${run.exitCode}, expected ${test.expectExitCode}`);
+    const jobFailed = report.state === 'error';
+    const timedOut = ranPastWalltime(report, walltimeSeconds);
+    if (timedOut) problems.push(`timed out after ${walltimeSeconds}s`);
+    if (test.expectExitCode !== undefined && report.exitCode !== test.expectExitCode) {
+      problems.push(`exit code is ${report.exitCode}, expected ${test.expectExitCode}`);
     }
     if (test.expectFailure && !jobFailed) problems.push('expected the job to fail, but it succeeded');
-    if (!test.expectFailure && jobFailed && !run.timedOut) {
-      problems.push(`job failed (exit code ${run.exitCode}): ${outcome.messages.join('; ')}${run.stderr.trim() ? `; stderr: ${tail(run.stderr.trim(), 500)}` : ''}`);
+    if (!test.expectFailure && jobFailed && !timedOut) {
+      problems.push(`job failed (exit code ${report.exitCode}): ${report.messages.join('; ')}${report.stderr.trim() ? `; stderr: ${tail(report.stderr.trim(), 500)}` : ''}`);
     }
-    problems.push(...runAssertions(test.assertStdout, run.stdout).map((p) => `stdout: ${p}`));
-    problems.push(...runAssertions(test.assertStderr, run.stderr).map((p) => `stderr: ${p}`));
-    problems.push(...runAssertions(test.assertCommand, built.command).map((p) => `command: ${p}`));
+    problems.push(...runAssertions(test.assertStdout, report.stdout).map((p) => `stdout: ${p}`));
+    problems.push(...runAssertions(test.assertStderr, report.stderr).map((p) => `stderr: ${p}`));
+    problems.push(...runAssertions(test.assertCommand, report.commandLine).map((p) => `command: ${p}`));
     if (!jobFailed) {
-      const collected = await collectOutputs(tool, scratch, plan, formats, included);
-      problems.push(...collected.problems);
+      const collected = outputsFromReport(tool, report, included);
       if (test.expectNumOutputs !== undefined) {
-        const count = Object.keys(collected.datasets).length + Object.keys(collected.collections).length;
+        const count = countCreatedOutputs(collected);
         if (count !== test.expectNumOutputs) problems.push(`job created ${count} outputs, expected ${test.expectNumOutputs}`);
       }
-      problems.push(...(await checkOutputs(test.outputs, test.outputCollections, collected, dirs, profileAtLeast(tool.profile, '20.09'))));
+      const ctx = { testDataDirs: dirs, read: (key: string) => local.read(key) };
+      problems.push(...(await checkOutputs(test.outputs, test.outputCollections, collected, ctx, profileAtLeast(tool.profile, '20.09'))));
     }
     return finish({ ...result, problems });
   } catch (err) {
     return finish({ ...base, problems: [`test could not run: ${(err as Error).message}`] });
   } finally {
-    if (!options.keepScratch) await removeScratch(scratch);
+    if (!execution) await local.close({ keep: options.keepScratch });
   }
+}
+
+/**
+ * The executor kills a tool at its walltime and reports the signal: a tool killed by a signal
+ * after running at least that long ran out of time.
+ */
+function ranPastWalltime(report: JobReport, walltimeSeconds: number): boolean {
+  return report.exitCode === null && report.signal !== null && report.metrics.runtimeSeconds >= walltimeSeconds;
 }
 
 // ---------------------------------------------------------------- many tools
@@ -192,15 +192,21 @@ export async function runToolTests(paths: string[], options: ToolTestOptions = {
     else report.failed++;
     options.onResult?.(r);
   };
-  for (const file of await findToolFiles(paths)) {
-    let tool: ToolSource;
-    try {
-      tool = loadToolFromFile(file);
-    } catch (err) {
-      record({ toolId: path.basename(file), toolVersion: '', toolFile: file, number: 0, status: 'fail', problems: [`cannot load tool: ${(err as Error).message}`] });
-      continue;
+  const files = await findToolFiles(paths);
+  const execution = await LocalExecution.create();
+  try {
+    for (const file of files) {
+      let tool: ToolSource;
+      try {
+        tool = loadToolFromFile(file);
+      } catch (err) {
+        record({ toolId: path.basename(file), toolVersion: '', toolFile: file, number: 0, status: 'fail', problems: [`cannot load tool: ${(err as Error).message}`] });
+        continue;
+      }
+      for (const test of tool.tests) record(await runToolTest(tool, path.dirname(file), test, options, execution));
     }
-    for (const test of tool.tests) record(await runToolTest(tool, path.dirname(file), test, options));
+  } finally {
+    await execution.close({ keep: options.keepScratch });
   }
   return report;
 }

@@ -1,12 +1,15 @@
 /**
- * Staging test inputs: each test file is copied into the scratch `inputs/` directory and becomes a
- * DatasetValue with its `ftype` (or a sniffed extension) and the metadata Galaxy would compute.
+ * Staging test inputs: each test file becomes a dataset object in the run's object store (the
+ * executor stages it from there, as it stages any job input) and a DatasetValue with its `ftype`
+ * (or a sniffed extension) and the metadata Galaxy would compute.
  */
-import { copyFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { computeMetadata, sniff } from '../datatypes/index.ts';
-import type { DatasetLocation } from '../tools/command/wrappers.ts';
+import { outputMetadataKey } from '../jobs/executor/output-keys.ts';
+import type { SpecInput } from '../jobs/interfaces.ts';
 import type { DatasetValue } from '../tools/parameters/values.ts';
+import type { LocalExecution } from './local-execution.ts';
 
 /** Our metadata keys → Galaxy's metadata element names (what `$input.metadata.x` uses). */
 const GALAXY_METADATA_NAMES: Record<string, string> = {
@@ -28,31 +31,44 @@ export function galaxyMetadata(metadata: Record<string, unknown>): Record<string
 
 export interface StagedDataset {
   value: DatasetValue;
-  location: DatasetLocation;
+  input: SpecInput;
 }
 
 export class Stager {
   private counter = 0;
   readonly byId = new Map<string, StagedDataset>();
 
-  constructor(private readonly inputsDir: string) {}
+  constructor(private readonly execution: LocalExecution) {}
+
+  /** The job's inputs, in staging order. */
+  get inputs(): SpecInput[] {
+    return [...this.byId.values()].map((s) => s.input);
+  }
 
   async stage(source: string, options: { name?: string; ftype?: string; dbkey?: string; metadata?: Record<string, string> } = {}): Promise<StagedDataset> {
-    const n = ++this.counter;
-    const id = `input${n}`;
-    const target = path.join(this.inputsDir, `dataset_${n}.dat`);
-    await copyFile(source, target);
-    const ext = options.ftype ?? (await sniff(target));
+    const id = `input${++this.counter}`;
+    const { objectKey, size } = await this.execution.putFile(source);
+    const ext = options.ftype ?? (await sniff(source));
     let metadata: Record<string, unknown> = {};
     try {
-      metadata = galaxyMetadata(await computeMetadata(target, ext));
+      metadata = galaxyMetadata(await computeMetadata(source, ext));
     } catch {
       // Unknown or unsupported datatypes (or a missing samtools) simply have no metadata.
     }
+    const input: SpecInput = { id, objectKey, size, ext, name: options.name ?? path.basename(source) };
+    if (typeof metadata.bam_index === 'string') {
+      // As for a dataset on the server: the index is an object beside the dataset, which the
+      // executor stages into the job directory and puts into `$input.metadata.bam_index`.
+      const indexKey = outputMetadataKey(objectKey, 'bai');
+      await this.execution.store.put(indexKey, await readFile(metadata.bam_index));
+      await rm(path.dirname(metadata.bam_index), { recursive: true, force: true });
+      metadata.bam_index = indexKey;
+      input.metadataFiles = { bam_index: indexKey };
+    }
     Object.assign(metadata, options.metadata ?? {});
     const staged: StagedDataset = {
-      value: { kind: 'dataset', id, name: options.name ?? path.basename(source), ext, dbkey: options.dbkey ?? '?', metadata },
-      location: { path: target, extraFilesPath: path.join(this.inputsDir, `dataset_${n}_files`) },
+      value: { kind: 'dataset', id, name: input.name, ext, dbkey: options.dbkey ?? '?', metadata },
+      input,
     };
     this.byId.set(id, staged);
     return staged;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { computeMetadata, getDatatype, sniff } from '../../datatypes/index.ts';
 import type { ObjectStore } from '../../objectstore/index.ts';
 import { discoveredOutputKey, outputMetadataKey } from './output-keys.ts';
-import type { OutputCollection, OutputData, ToolSource } from '../../tools/model.ts';
+import type { ChangeFormatWhen, OutputCollection, OutputData, ToolSource } from '../../tools/model.ts';
 import type { ToolState } from '../../tools/parameters/values.ts';
 import type { DiscoveredOutput, JobSpec, ReportedOutput, SpecOutput } from '../interfaces.ts';
 import { discoverFiles, isInside, type DiscoveredFile } from './discover.ts';
@@ -41,15 +41,31 @@ export async function resolveOutputFormat(declared: string, tool: OutputData | u
     ext = datasetsIn(state)[0]?.ext ?? 'data';
   }
   for (const when of tool?.changeFormat ?? []) {
-    if (!when.input) continue;
-    const value = findParameter(state, when.input);
-    if (value !== undefined && value !== null && String(value) === when.value) {
+    if (changeFormatValue(when, state) === when.value) {
       ext = when.format;
       break;
     }
   }
   if (ext === 'auto' || ext === 'input') ext = await sniff(file);
   return ext;
+}
+
+/**
+ * What a `<change_format><when>` compares: a parameter's value (`input=`), or an attribute of an
+ * input dataset (`input_dataset=` with `attribute=`, default `ext`; `metadata.x` reaches metadata).
+ */
+function changeFormatValue(when: ChangeFormatWhen, state: ToolState): string | undefined {
+  if (when.input) {
+    const value = findParameter(state, when.input);
+    return value === undefined || value === null ? undefined : String(value);
+  }
+  if (when.inputDataset) {
+    const dataset = datasetsIn(findParameter(state, when.inputDataset))[0];
+    let value: unknown = dataset;
+    for (const part of (when.attribute ?? 'ext').split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+    return value === undefined || value === null ? undefined : String(value);
+  }
+  return undefined;
 }
 
 async function describe(store: ObjectStore, file: string, ext: string, key: string): Promise<Omit<ReportedOutput, 'name' | 'objectKey'>> {
