@@ -11,6 +11,7 @@
  * GALAXY_SLOTS, `set -e`, stdio rules) and collecting (from_work_dir, discover_datasets, formats,
  * metadata) are the server's code path, step for step.
  */
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -23,7 +24,6 @@ import { NodeCache } from '../jobs/executor/node-cache.ts';
 import { datasetKey } from '../objectstore/keys.ts';
 import { FileObjectStore } from '../objectstore/file.ts';
 import { makeBundle, putBundle, readToolDirectory } from '../toolstore/bundle.ts';
-import { randomUUID } from 'node:crypto';
 
 /** Inputs are hard-linked from the node cache, as on a job node; this bounds that cache. */
 const NODE_CACHE_BYTES = 1024 * 1024 * 1024;
