@@ -1,0 +1,105 @@
+/**
+ * Issue 5, item 9, with Slurm: one API and three worker processes, 300 tool runs (a third
+ * instant, the rest sleeping 1–5 s) on the real single-node Slurm of scripts/slurm.sh, a random
+ * process SIGKILLed about every 2 s and restarted. Every job must end ok, none lost, each output
+ * written once at its final attempt's key, and no job run to completion twice — the exact
+ * invariants are in crash-helpers.ts.
+ *
+ * Here the executor (`nebula job-exec`) runs inside the Slurm job and survives every Nebula
+ * process; a worker killed between `sbatch` and its commit leaves the attempt to be adopted by
+ * name and mark, and an API killed while an executor reports or beats is retried by the
+ * executor. Objects go through s3rver; the completion log is on this host (the Slurm node).
+ * Slurm must start: the test fails, never skips, if scripts/slurm.sh cannot start it.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { stringify as toYaml } from 'yaml';
+import { loadConfig } from '../../src/config/load.ts';
+import { createObjectStore } from '../../src/objectstore/index.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
+import { freePort } from '../helpers/processes.ts';
+import { startS3rver, type S3rverHandle } from '../helpers/s3rver.ts';
+import {
+  checkCrashInvariants, jobStates, processOutputs, registerCrashTool, runUnderChaos, startCluster, uploadInput,
+  type CrashCluster,
+} from './crash-helpers.ts';
+import { ensureSlurm } from './runner-slurm-cluster.ts';
+
+const TOTAL = 300;
+const ID_SECRET = 'crash-slurm-test-secret';
+
+let db: TestDatabase;
+let s3: S3rverHandle;
+let home: string;
+let slurmConf: string;
+let cluster: CrashCluster | undefined;
+
+beforeAll(async () => {
+  slurmConf = await ensureSlurm();
+  db = await freshDatabase();
+  s3 = await startS3rver();
+  home = mkdtempSync(path.join(os.tmpdir(), 'nebula-crash-slurm-'));
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all((cluster?.all ?? []).map((p) => p.kill()));
+  await db?.drop();
+  await s3?.stop();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+it('Slurm: 300 jobs under SIGKILL chaos all end ok, once each', { timeout: 600_000 }, async () => {
+  const port = await freePort();
+  const configFile = path.join(home, 'nebula.yaml');
+  writeFileSync(
+    configFile,
+    toYaml({
+      objectStore: { backend: 's3', s3: s3.s3Config('crash-slurm/'), cache: { maxBytes: 0 } },
+      jobs: {
+        serverUrl: `http://127.0.0.1:${port}`,
+        scratchPath: path.join(home, 'scratch'),
+        nodeCachePath: path.join(home, 'node-cache'),
+        destinations: [{ id: 'slurm', runner: 'slurm', params: { slurmConf, partition: 'debug', workDir: '/tmp' } }],
+        defaultDestination: 'slurm',
+      },
+    }),
+  );
+  const env: Record<string, string> = {
+    DATABASE_URL: db.url,
+    NEBULA_HOME: home,
+    NEBULA_CONFIG: configFile,
+    NEBULA_PORT: String(port),
+    NEBULA_HOST: '127.0.0.1',
+    NEBULA_ID_SECRET: ID_SECRET,
+    NEBULA_LOG_LEVEL: 'warn',
+    NEBULA_TASK_LEASE_SECONDS: '3',
+    NEBULA_TASK_HEARTBEAT_SECONDS: '1',
+    NEBULA_TASK_POLL_MS: '200',
+    NEBULA_TASK_CONCURRENCY: '16',
+    SLURM_CONF: slurmConf,
+  };
+  const store = await createObjectStore(loadConfig(env).objectStore);
+  const logFile = path.join(home, 'completions.log');
+  await registerCrashTool(db, store, home, logFile);
+  cluster = await startCluster(db, env, ID_SECRET);
+  const inputId = await uploadInput(db, cluster);
+
+  const result = await runUnderChaos(db, cluster, inputId, {
+    total: TOTAL,
+    batch: 30,
+    batchPauseMs: 2000,
+    chaosBoundMs: 360_000,
+    settleMs: 150_000,
+  });
+  expect(result.settled, `jobs not terminal: ${JSON.stringify(await jobStates(db))}\n${processOutputs(cluster)}`).toBe(true);
+  const summary = await checkCrashInvariants(db, store, logFile, TOTAL);
+  console.log(
+    `crash test (slurm): ${result.chaos.kills} SIGKILLs (${JSON.stringify(result.chaos.killed)}), ` +
+      `${summary.retried} jobs needed more than one attempt (max ${summary.maxAttempt}), ` +
+      `${summary.orphanCompletions} orphaned tool completions, ${summary.supersededObjects} objects of superseded attempts, ` +
+      `${(result.ms / 1000).toFixed(0)} s, terminal under chaos: ${result.terminalUnderChaos}`,
+  );
+  expect(result.chaos.kills).toBeGreaterThanOrEqual(10);
+});
