@@ -25,7 +25,9 @@ import {
   checkCrashInvariants, jobStates, processOutputs, registerCrashTool, runUnderChaos, startCluster, uploadInput,
   type CrashCluster,
 } from './crash-helpers.ts';
-import { ensureSlurm } from './runner-slurm-cluster.ts';
+import { jobToken } from '../../src/jobs/lifecycle/token.ts';
+import { attemptMark } from '../../src/jobs/runners/attempt-mark.ts';
+import { ensureSlurm, slurmCommand } from './runner-slurm-cluster.ts';
 
 const TOTAL = 300;
 const ID_SECRET = 'crash-slurm-test-secret';
@@ -43,8 +45,28 @@ beforeAll(async () => {
   home = mkdtempSync(path.join(os.tmpdir(), 'nebula-crash-slurm-'));
 }, 180_000);
 
+/**
+ * Cancels every Slurm job of this run still pending or running (told apart from other runs on
+ * the shared test cluster by their attempt marks): after a failure they would otherwise hold the
+ * node's slots while their executors retry a server that no longer exists.
+ */
+async function cancelOurSlurmJobs(): Promise<void> {
+  const { rows } = await db.pool.query<{ uuid: string; attempt: number }>('SELECT uuid::text, attempt FROM jobs WHERE attempt > 0');
+  const marks = new Set<string>();
+  for (const job of rows) {
+    for (let a = 1; a <= job.attempt; a++) {
+      const token = await jobToken(db.pool, job.uuid, a);
+      marks.add(`nebula:${attemptMark({ environment: { NEBULA_JOB_TOKEN: token } } as never)}`);
+    }
+  }
+  const listed = await slurmCommand(['squeue', '--noheader', '--format=%i|%k']);
+  const ours = listed.split('\n').map((l) => l.trim().split('|')).filter(([, comment]) => comment && marks.has(comment)).map(([id]) => id!);
+  if (ours.length > 0) await slurmCommand(['scancel', ...ours]);
+}
+
 afterAll(async () => {
   await Promise.all((cluster?.all ?? []).map((p) => p.kill()));
+  if (db) await cancelOurSlurmJobs().catch((error) => console.warn(`could not cancel this run's Slurm jobs: ${error}`));
   await db?.drop();
   await s3?.stop();
   if (home) rmSync(home, { recursive: true, force: true });
