@@ -102,7 +102,9 @@ start() {
   [[ $(id -u) -eq 0 ]] || die "must run as root (the single-node daemons run as root)"
   write_conf
   start_munge
-  pid_alive "$DIR/slurmctld.pid" || slurmctld -f "$CONF" || die "slurmctld failed; see $DIR/log/slurmctld.log"
+  # A fresh controller starts with no saved jobs (-c): jobs of a previous run on this machine
+  # belong to servers that are gone and would only hold the node's slots.
+  pid_alive "$DIR/slurmctld.pid" || slurmctld -c -f "$CONF" || die "slurmctld failed; see $DIR/log/slurmctld.log"
   for _ in $(seq 100); do scontrol ping >/dev/null 2>&1 && break; sleep 0.1; done
   scontrol ping >/dev/null 2>&1 || die "slurmctld does not answer; see $DIR/log/slurmctld.log"
   pid_alive "$DIR/slurmd.pid" || slurmd -f "$CONF" || die "slurmd failed; see $DIR/log/slurmd.log"
