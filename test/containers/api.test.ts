@@ -8,7 +8,7 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 describe('GET /api/containers/needed and the gauge', () => {
-  it('lists pinned images of new and queued jobs for admins only, and exports the gauge', async () => {
+  it('lists the pinned images of new and queued jobs (not unpinned tags) for admins only, and exports the gauge', async () => {
     const pinned = `127.0.0.1:5000/biocontainers/samtools@sha256:${'a'.repeat(64)}`;
     for (const state of ['new', 'queued', 'queued', 'ok']) {
       await t.db.pool.query(
@@ -16,6 +16,11 @@ describe('GET /api/containers/needed and the gauge', () => {
         [t.admin.id, state, pinned],
       );
     }
+    // A tag recorded at creation but never pinned (the job may not run in a container): not listed.
+    await t.db.pool.query(
+      `INSERT INTO jobs (user_id, tool_id, state, container_image) VALUES ($1, 'explicit', 'new', 'quay.io/acme/tool:v1')`,
+      [t.admin.id],
+    );
     const res = await t.app.inject({ method: 'GET', url: '/api/containers/needed', headers: { 'x-api-key': ADMIN_KEY } });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual([{ image: pinned, jobs: 3 }]);
