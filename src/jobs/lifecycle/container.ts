@@ -11,7 +11,7 @@
  * failure is cached with the short negative TTL, so the other jobs of the same tool fail from the
  * cache instead of asking the registry again.
  */
-import { ContainerResolutionError, recordJobContainer, resolveForJob } from '../../containers/index.ts';
+import { ContainerResolutionError, containerSettings, recordJobContainer, resolveForJob } from '../../containers/index.ts';
 import { withTransaction } from '../../db/pool.ts';
 import type { TaskContext } from '../../tasks/index.ts';
 import { loadRegisteredTool, ToolNotFoundError } from '../../toolstore/index.ts';
@@ -47,7 +47,9 @@ export async function pinJobContainer(ctx: TaskContext, jobId: number): Promise<
       return true;
     }
     if (destination.params.requireContainer !== true) return true; // runs without one (docs/containers.md)
-    message = `Tool ${tool.id} has no container (no <container type="docker"> and no package requirements), and destination ${destination.id} requires one (params.requireContainer)`;
+    message = containerSettings(config).enabled
+      ? `Tool ${tool.id} has no container (no <container type="docker"> and no package requirements), and destination ${destination.id} requires one (params.requireContainer)`
+      : `Destination ${destination.id} requires a container (params.requireContainer) but container resolution is disabled (containers.enabled: false)`;
   } catch (err) {
     if (err instanceof ContainerResolutionError) message = `Container resolution failed: ${err.message}`;
     else if (err instanceof ToolNotFoundError) message = `Tool ${job.tool_id} version ${job.tool_version} is no longer registered`;
