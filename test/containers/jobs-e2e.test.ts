@@ -57,9 +57,7 @@ async function submit(toolId: string, text = 'hello container\n', inputState?: '
 }
 
 async function finished(jobId: string): Promise<any> {
-  const job = await t.waitForJob(jobId, ['ok', 'error', 'deleted', 'paused'], 90_000);
-  if (job.state !== 'ok') console.log(JSON.stringify({ id: jobId, state: job.state, info: job.info, stderr: job.stderr }, null, 1));
-  return job;
+  return t.waitForJob(jobId, ['ok', 'error', 'deleted', 'paused'], 90_000);
 }
 
 async function output(outputId: string): Promise<string> {
@@ -127,7 +125,7 @@ describe('jobs on a container destination', () => {
 
     const { jobId, outputId } = await submit('nebula_ct_requirements');
     const job = await finished(jobId);
-    expect(job.state).toBe('ok');
+    expect(job.state, `${job.info} ${job.stderr}`).toBe('ok');
     expect(await output(outputId)).toBe(`HELLO CONTAINER\n${IMAGE_PASSWD}`);
     expect(await containerColumns(jobId)).toEqual({ container_image: `${MIRROR}/biocontainers/nebula-busybox:1.36--h0_1`, container_digest: pinned });
 
@@ -149,7 +147,7 @@ describe('jobs on a container destination', () => {
     pinnedImages.add(pinned);
     const { jobId, outputId } = await submit('nebula_ct_explicit', 'twice\n');
     const job = await finished(jobId);
-    expect(job.state).toBe('ok');
+    expect(job.state, `${job.info} ${job.stderr}`).toBe('ok');
     expect(await output(outputId)).toBe(`twice\ntwice\n${IMAGE_PASSWD}`);
     expect(await containerColumns(jobId)).toEqual({ container_image: `${MIRROR}/acme/busybox-tool:v1`, container_digest: pinned });
   }, 120_000);
@@ -164,7 +162,7 @@ describe('jobs on a container destination', () => {
     t.ctx.config.jobs.rules = [{ tool: 'nebula_ct_none', destination: 'podman-optional' }];
     try {
       const allowed = await submit('nebula_ct_none', 'on the host\n');
-      expect((await finished(allowed.jobId)).state).toBe('ok');
+      expect(await finished(allowed.jobId)).toMatchObject({ state: 'ok' });
       expect(await output(allowed.outputId)).toBe('on the host\n');
       expect(await containerColumns(allowed.jobId)).toEqual({ container_image: null, container_digest: null });
     } finally {
@@ -240,7 +238,7 @@ describe('with the mirror warm and the upstream stopped', () => {
       await podman('rmi', '-f', pinned);
 
       const cached = await submit('nebula_ct_requirements', 'from the cache\n');
-      expect((await finished(cached.jobId)).state).toBe('ok');
+      expect(await finished(cached.jobId)).toMatchObject({ state: 'ok' });
       expect(await output(cached.outputId)).toBe(`FROM THE CACHE\n${IMAGE_PASSWD}`);
       expect((await containerColumns(cached.jobId)).container_digest).toBe(pinned);
 
@@ -248,7 +246,7 @@ describe('with the mirror warm and the upstream stopped', () => {
       await t.db.pool.query('DELETE FROM container_resolutions');
       await podman('rmi', '-f', pinned);
       const fresh = await submit('nebula_ct_requirements', 'afresh\n');
-      expect((await finished(fresh.jobId)).state).toBe('ok');
+      expect(await finished(fresh.jobId)).toMatchObject({ state: 'ok' });
       expect(await output(fresh.outputId)).toBe(`AFRESH\n${IMAGE_PASSWD}`);
       expect((await containerColumns(fresh.jobId)).container_digest).toBe(pinned);
     } finally {
