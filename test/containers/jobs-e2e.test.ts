@@ -8,7 +8,7 @@
  * the shared cache, and afresh through the mirror) and the run still work.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -112,6 +112,7 @@ afterAll(async () => {
   await t?.close();
   await registries('stop').catch(() => {});
   for (const ref of pinnedImages) await podman('rmi', '-f', ref).catch(() => {});
+  rmSync(root, { recursive: true, force: true });
 });
 
 const IMAGE_PASSWD = 'root:x:0:0:root:/root:/bin/sh\n';
