@@ -78,15 +78,25 @@ async function monitor(payload: { jobId: number }, ctx: TaskContext): Promise<vo
   // The executor posts its report before it exits: look again now that it has ended.
   if (await hasReport(ctx.pool, job.id, job.attempt)) return void (await finish());
   let reason: string;
+  // A silent executor that the runner still shows running is retired before it is killed:
+  // the new attempt is committed first, so whatever the dying executor still reports (a tool
+  // killed by the cancel exits 143) is refused as a stale attempt instead of failing the job.
+  const retireThenCancel = status.state === 'running';
   if (status.state === 'running') {
     reason = `no heartbeat from the executor for over ${heartbeatStaleSeconds()} s`;
-    if (destination && job.external_id) await (await runnerFor(destination.runner)).cancel(job.external_id, destination);
   } else if (status.state === 'exited') {
     reason = `the executor ended without a report${status.exitCode !== undefined && status.exitCode !== null ? ` (exit code ${status.exitCode})` : ''}${status.reason ? `: ${status.reason}` : ''}`;
   } else reason = (status.state === 'gone' ? status.reason : undefined) ?? 'the runner no longer knows the attempt';
   ctx.log.warn({ jobId: job.id, attempt: job.attempt, reason }, 'job attempt lost');
   const hostLost = status.state === 'gone' && status.hostLost === true;
   await ctx.completeWith((client) => retryOrFail(client, job, reason, hostLost));
+  if (retireThenCancel && destination && job.external_id) {
+    // Best effort: if this worker dies here, the old executor's next heartbeat or report gets
+    // 409 and it stops by itself.
+    await (await runnerFor(destination.runner))
+      .cancel(job.external_id, destination)
+      .catch((err: unknown) => ctx.log.warn({ jobId: job.id, err: String(err) }, 'cancelling a retired attempt failed'));
+  }
 }
 
 export const monitorTask: TaskDefinition<{ jobId: number }> = { kind: 'job.monitor', run: monitor };
