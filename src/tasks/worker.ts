@@ -46,6 +46,8 @@ interface Running {
   claimedAt: number;
   controller: AbortController;
   completedInTransaction: boolean;
+  /** Handed back at shutdown: whatever the task does after that must not complete it. */
+  released: boolean;
 }
 
 /**
@@ -103,7 +105,10 @@ export class TaskWorker {
       ]);
     }
     const leftovers = [...this.running.values()];
-    for (const r of leftovers) r.controller.abort(new Error('worker shutting down'));
+    for (const r of leftovers) {
+      r.released = true;
+      r.controller.abort(new Error('worker shutting down'));
+    }
     const released = await releaseTasks(this.o.pool, leftovers.map((r) => r.lease)).catch(() => 0);
     await this.stopHeartbeat();
     return { released };
@@ -174,6 +179,7 @@ export class TaskWorker {
       claimedAt: Date.now(),
       controller: new AbortController(),
       completedInTransaction: false,
+      released: false,
     };
     this.running.set(task.id, entry);
     this.o.metrics?.claimDelay.observe({ queue: task.queue }, task.claimDelaySeconds);
@@ -226,9 +232,12 @@ export class TaskWorker {
         throw new PermanentTaskError(`payload of ${task.kind} task does not parse: ${(err as Error).message}`);
       }
       await definition.run(payload, ctx);
-      if (!entry.completedInTransaction && !(await this.complete(lease))) outcome = 'lost';
+      if (entry.released) outcome = 'released';
+      else if (!entry.completedInTransaction && !(await this.complete(lease))) outcome = 'lost';
     } catch (err) {
-      if (err instanceof LeaseLostError || entry.controller.signal.aborted) {
+      if (entry.released) {
+        outcome = 'released';
+      } else if (err instanceof LeaseLostError || entry.controller.signal.aborted) {
         outcome = 'lost';
       } else {
         const permanent = err instanceof PermanentTaskError;
