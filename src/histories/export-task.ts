@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { Queryable } from '../db/pool.ts';
+import type { Hda } from '../model/datasets.ts';
 import { loadCollection, type CollectionElement, type LoadedCollection } from '../model/collections.ts';
 import { newObjectKey } from '../objectstore/keys.ts';
 import type { ObjectStore } from '../objectstore/types.ts';
@@ -32,27 +33,12 @@ interface ExportJob {
   object_key: string | null;
 }
 
-interface HdaExportRow {
-  id: number;
-  dataset_id: number;
-  hid: number;
-  name: string;
-  info: string | null;
-  blurb: string | null;
-  peek: string | null;
-  annotation: string | null;
-  extension: string;
-  dbkey: string;
-  metadata: Record<string, unknown>;
-  tags: string[];
-  visible: boolean;
-  deleted: boolean;
-  state: string;
-  uuid: string;
-  object_key: string | null;
-  create_time: Date;
-  update_time: Date;
-}
+/** The HDA columns an archive records (the export query selects exactly these). */
+type HdaExportRow = Pick<
+  Hda,
+  | 'id' | 'dataset_id' | 'hid' | 'name' | 'info' | 'blurb' | 'peek' | 'annotation' | 'extension' | 'dbkey'
+  | 'metadata' | 'tags' | 'visible' | 'deleted' | 'uuid' | 'object_key' | 'create_time' | 'update_time'
+> & { state: string };
 
 interface HdcaExportRow {
   id: number;
