@@ -3,7 +3,11 @@
  * same files give the same bytes (sorted paths, mtime 0, owner 0), so the SHA-256 of the tar is a
  * content address. Only regular files are written; the executable bit is kept in the mode.
  */
+import { TAR_END, TarFormatError, tarHeader, tarPadding } from '../util/tar.ts';
+
 const BLOCK = 512;
+
+export { TarFormatError };
 
 export interface TarEntry {
   /** POSIX relative path, no leading '/', no '..' segment. */
@@ -13,62 +17,13 @@ export interface TarEntry {
   data: Buffer;
 }
 
-export class TarFormatError extends Error {
-  override name = 'TarFormatError';
-}
-
-function writeString(header: Buffer, value: string, offset: number, length: number): void {
-  const bytes = Buffer.from(value, 'utf8');
-  if (bytes.length > length) throw new TarFormatError(`tar field too long: ${value}`);
-  bytes.copy(header, offset);
-}
-
-function writeOctal(header: Buffer, value: number, offset: number, length: number): void {
-  // length-1 octal digits then a NUL, as ustar readers expect.
-  const digits = value.toString(8).padStart(length - 1, '0');
-  if (digits.length > length - 1) throw new TarFormatError(`tar number too large: ${value}`);
-  header.write(`${digits}\0`, offset, 'ascii');
-}
-
-/** ustar splits long paths into prefix (≤155 bytes) + name (≤100 bytes) at a '/'. */
-function splitPath(path: string): { prefix: string; name: string } {
-  if (Buffer.byteLength(path) <= 100) return { prefix: '', name: path };
-  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
-    const prefix = path.slice(0, i);
-    const name = path.slice(i + 1);
-    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(name) <= 100) return { prefix, name };
-  }
-  throw new TarFormatError(`path too long for a tool bundle (ustar limit): ${path}`);
-}
-
-function header(entry: TarEntry): Buffer {
-  const h = Buffer.alloc(BLOCK);
-  const { prefix, name } = splitPath(entry.path);
-  writeString(h, name, 0, 100);
-  writeOctal(h, entry.mode & 0o7777, 100, 8);
-  writeOctal(h, 0, 108, 8); // uid
-  writeOctal(h, 0, 116, 8); // gid
-  writeOctal(h, entry.data.length, 124, 12);
-  writeOctal(h, 0, 136, 12); // mtime
-  h.fill(0x20, 148, 156); // checksum is computed with its own field as spaces
-  h.write('0', 156, 'ascii'); // regular file
-  h.write('ustar\0', 257, 'ascii');
-  h.write('00', 263, 'ascii');
-  writeString(h, prefix, 345, 155);
-  let sum = 0;
-  for (const byte of h) sum += byte;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'ascii');
-  return h;
-}
-
 export function packTar(entries: TarEntry[]): Buffer {
   const parts: Buffer[] = [];
   for (const entry of [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    parts.push(header(entry), entry.data);
-    const pad = (BLOCK - (entry.data.length % BLOCK)) % BLOCK;
-    if (pad) parts.push(Buffer.alloc(pad));
+    // mtime 0 and owner 0 (tarHeader's defaults) keep the bytes, and so the hash, deterministic.
+    parts.push(tarHeader({ path: entry.path, size: entry.data.length, mode: entry.mode }), entry.data, tarPadding(entry.data.length));
   }
-  parts.push(Buffer.alloc(BLOCK * 2));
+  parts.push(TAR_END);
   return Buffer.concat(parts);
 }
 
