@@ -365,3 +365,45 @@ export async function runUnderChaos(
 export function processOutputs(cluster: CrashCluster): string {
   return cluster.all.map((p, i) => `--- process ${i} (${p.args.join(' ')}, started ${p.starts}x):\n${p.output.slice(-3000)}`).join('\n');
 }
+
+/**
+ * The environment every process of a crash-test cluster gets: one database, one config file,
+ * fixed ids, and short leases so that SIGKILLed work is taken over quickly.
+ */
+export function clusterEnv(o: {
+  databaseUrl: string;
+  home: string;
+  configFile: string;
+  port: number;
+  idSecret: string;
+  extra?: Record<string, string>;
+}): Record<string, string> {
+  return {
+    DATABASE_URL: o.databaseUrl,
+    NEBULA_HOME: o.home,
+    NEBULA_CONFIG: o.configFile,
+    NEBULA_PORT: String(o.port),
+    NEBULA_HOST: '127.0.0.1',
+    NEBULA_ID_SECRET: o.idSecret,
+    NEBULA_LOG_LEVEL: 'warn',
+    NEBULA_TASK_LEASE_SECONDS: '3',
+    NEBULA_TASK_HEARTBEAT_SECONDS: '1',
+    NEBULA_TASK_POLL_MS: '200',
+    ...o.extra,
+  };
+}
+
+/** The one line a crash test prints about its run. */
+export function crashSummaryLine(
+  label: string,
+  result: Awaited<ReturnType<typeof runUnderChaos>>,
+  summary: CrashSummary,
+): string {
+  return (
+    `crash test (${label}): ${result.chaos.kills} SIGKILLs (${JSON.stringify(result.chaos.killed)}), ` +
+    `${summary.retried} jobs needed more than one attempt (max ${summary.maxAttempt}), ` +
+    `${summary.orphanCompletions} orphaned tool completions, ${summary.supersededObjects} objects of superseded attempts, ` +
+    `${(result.ms / 1000).toFixed(0)} s, terminal under chaos: ${result.terminalUnderChaos}`
+  );
+}
+

@@ -20,7 +20,7 @@ import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
 import { freePort } from '../helpers/processes.ts';
 import { startS3rver, type S3rverHandle } from '../helpers/s3rver.ts';
 import {
-  checkCrashInvariants, jobStates, processOutputs, registerCrashTool, runUnderChaos, startCluster, uploadInput,
+  checkCrashInvariants, clusterEnv, crashSummaryLine, jobStates, processOutputs, registerCrashTool, runUnderChaos, startCluster, uploadInput,
   type CrashCluster,
 } from './crash-helpers.ts';
 
@@ -61,19 +61,7 @@ it('local runner: 300 jobs under SIGKILL chaos all end ok, once each', { timeout
       },
     }),
   );
-  const env: Record<string, string> = {
-    DATABASE_URL: db.url,
-    NEBULA_HOME: home,
-    NEBULA_CONFIG: configFile,
-    NEBULA_PORT: String(port),
-    NEBULA_HOST: '127.0.0.1',
-    NEBULA_ID_SECRET: ID_SECRET,
-    NEBULA_LOG_LEVEL: 'warn',
-    NEBULA_TASK_LEASE_SECONDS: '3',
-    NEBULA_TASK_HEARTBEAT_SECONDS: '1',
-    NEBULA_TASK_POLL_MS: '200',
-    NEBULA_TASK_CONCURRENCY: '16',
-  };
+  const env = clusterEnv({ databaseUrl: db.url, home, configFile, port, idSecret: ID_SECRET, extra: { NEBULA_TASK_CONCURRENCY: '16' } });
   const store = await createObjectStore(loadConfig(env).objectStore);
   const logFile = path.join(home, 'completions.log');
   await registerCrashTool(db, store, home, logFile);
@@ -89,11 +77,6 @@ it('local runner: 300 jobs under SIGKILL chaos all end ok, once each', { timeout
   });
   expect(result.settled, `jobs not terminal: ${JSON.stringify(await jobStates(db))}\n${processOutputs(cluster)}`).toBe(true);
   const summary = await checkCrashInvariants(db, store, logFile, TOTAL);
-  console.log(
-    `crash test (local): ${result.chaos.kills} SIGKILLs (${JSON.stringify(result.chaos.killed)}), ` +
-      `${summary.retried} jobs needed more than one attempt (max ${summary.maxAttempt}), ` +
-      `${summary.orphanCompletions} orphaned tool completions, ${summary.supersededObjects} objects of superseded attempts, ` +
-      `${(result.ms / 1000).toFixed(0)} s, terminal under chaos: ${result.terminalUnderChaos}`,
-  );
+  console.log(crashSummaryLine('local', result, summary));
   expect(result.chaos.kills).toBeGreaterThanOrEqual(10);
 });

@@ -20,6 +20,7 @@ import { registerToolDirectory } from '../../src/toolstore/index.ts';
 import { IdCodec } from '../../src/util/ids.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
 import { NebulaProcess, freePort } from '../helpers/processes.ts';
+import { clusterEnv } from './crash-helpers.ts';
 
 const ID_SECRET = 'local-crash-test-secret';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,18 +73,7 @@ it('a worker SIGKILLed during an in-process attempt: attempt 2 on another worker
       },
     }),
   );
-  const env: Record<string, string> = {
-    DATABASE_URL: db.url,
-    NEBULA_HOME: home,
-    NEBULA_CONFIG: configFile,
-    NEBULA_PORT: String(port),
-    NEBULA_HOST: '127.0.0.1',
-    NEBULA_ID_SECRET: ID_SECRET,
-    NEBULA_LOG_LEVEL: 'warn',
-    NEBULA_TASK_LEASE_SECONDS: '3',
-    NEBULA_TASK_HEARTBEAT_SECONDS: '1',
-    NEBULA_TASK_POLL_MS: '200',
-  };
+  const env = clusterEnv({ databaseUrl: db.url, home, configFile, port, idSecret: ID_SECRET });
   const store = new FileObjectStore(objects);
   const runsFile = path.join(home, 'runs.log');
   const toolDir = path.join(home, 'tool');
