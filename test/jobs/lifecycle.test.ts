@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configureJobs } from '../../src/jobs/lifecycle/settings.ts';
 import { setDatasetState } from '../../src/model/datasets.ts';
 import { catRequest, startJobsApp, type JobsTestApp } from './lifecycle-helpers.ts';
 
@@ -192,6 +193,34 @@ describe('attempts and reports', () => {
     const out = (await t.call('GET', `/api/jobs/${id!}/outputs`)).json.find((o: any) => o.name === 'out_file1');
     const row = (await t.db.pool.query('SELECT d.object_key FROM hdas h JOIN datasets d ON d.id = h.dataset_id WHERE h.id = $1', [t.ctx.ids.decode(out.dataset.id)])).rows[0];
     expect(row.object_key).toMatch(/\/2\/out-\d$/);
+  });
+
+  it('measures executor silence from when the runner last showed the attempt queued, not from submission', async () => {
+    // A busy Slurm queue can hold an attempt for longer than the heartbeat bound; it must not be
+    // retired the moment it starts, before its executor could possibly have beaten.
+    configureJobs({ heartbeatStaleSeconds: 2 });
+    const h = await t.history();
+    const input = await t.dataset(h.id, 'queued a while\n');
+    t.runner.behaviour = 'hold';
+    let id: string;
+    try {
+      const res = await t.call('POST', '/api/tools', catRequest(h.encoded, { src: 'hda', id: input.encoded }));
+      id = res.json.jobs[0].id;
+      await t.waitForJob(id, ['running']);
+      const name = (await jobRow(id)).external_id as string;
+      t.runner.attempts.get(name)!.state = 'queued';
+      await new Promise((r) => setTimeout(r, 4_000));
+      t.runner.attempts.get(name)!.state = 'running';
+      await new Promise((r) => setTimeout(r, 700));
+      expect((await jobRow(id)).attempt).toBe(1);
+      await t.runner.execute(name);
+    } finally {
+      t.runner.behaviour = 'complete';
+      configureJobs({ heartbeatStaleSeconds: 600 });
+    }
+    const job = await t.waitForJob(id!);
+    expect(job.state).toBe('ok');
+    expect((await jobRow(id!)).attempt).toBe(1);
   });
 
   it('refuses executor calls without a token', async () => {

@@ -71,7 +71,17 @@ async function monitor(payload: { jobId: number }, ctx: TaskContext): Promise<vo
   if (!destination || !job.external_id) status = { state: 'gone' };
   else status = await (await runnerFor(destination.runner)).status(job.external_id, destination);
 
-  if (status.state === 'queued' || (status.state === 'running' && !heartbeatStale(job))) {
+  if (status.state === 'queued') {
+    // The executor cannot beat before the runner starts it, so its silence is measured from the
+    // last time the runner vouched for the attempt: without this, an attempt that waited in a
+    // busy Slurm queue past the heartbeat bound would be retired the moment it started.
+    await ctx.completeWith(async (client) => {
+      await client.query(`UPDATE jobs SET heartbeat_at = now() WHERE id = $1 AND attempt = $2 AND state = 'running'`, [job.id, job.attempt]);
+      await requeueSelf(client, ctx, 'job.monitor', job, monitorSeconds());
+    });
+    return;
+  }
+  if (status.state === 'running' && !heartbeatStale(job)) {
     await ctx.completeWith((client) => requeueSelf(client, ctx, 'job.monitor', job, monitorSeconds()));
     return;
   }
