@@ -65,6 +65,11 @@ export const ConfigSchema = Type.Object(
         /** Node-local cache of staged inputs and tool bundles, by content id. */
         nodeCachePath: Type.Optional(Type.String({ minLength: 1 })),
         nodeCacheMaxBytes: Type.Integer({ minimum: 0 }),
+        /**
+         * How long after a job ends the objects of its other attempts are deleted: a superseded
+         * executor may still be uploading until its next heartbeat is refused.
+         */
+        supersededSweepDelaySeconds: Type.Number({ minimum: 0 }),
         destinations: Type.Array(
           Type.Object(
             {

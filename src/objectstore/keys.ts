@@ -94,3 +94,9 @@ export function jobDiscoveredPrefix(jobUuid: string, attempt: number): string {
   if (!Number.isInteger(attempt) || attempt < 1) throw new InvalidKeyError(String(attempt), 'attempt must be a positive integer');
   return `jobs/${jobUuid.slice(0, 2)}/${jobUuid}/${attempt}/discovered/`;
 }
+
+/** Everything every attempt of a job wrote lies under this prefix, one `<attempt>/` folder each. */
+export function jobObjectsPrefix(jobUuid: string): string {
+  assertUuid(jobUuid);
+  return `jobs/${jobUuid.slice(0, 2)}/${jobUuid}/`;
+}

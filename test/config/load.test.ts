@@ -53,6 +53,14 @@ describe('configuration', () => {
   });
 });
 
+describe('jobs', () => {
+  it('sweeps other attempts\' objects 600 s after a job ends unless told otherwise', () => {
+    expect(loadConfig({}).jobs.supersededSweepDelaySeconds).toBe(600);
+    expect(loadConfig({ NEBULA_SUPERSEDED_SWEEP_DELAY_SECONDS: '0' }).jobs.supersededSweepDelaySeconds).toBe(0);
+    expect(() => loadConfig({ NEBULA_SUPERSEDED_SWEEP_DELAY_SECONDS: '-1' })).toThrow(/jobs\.supersededSweepDelaySeconds/);
+  });
+});
+
 describe('job destinations', () => {
   it('defaults to one local destination and names a rule that points nowhere', () => {
     expect(loadConfig({}).jobs.defaultDestination).toBe('local');

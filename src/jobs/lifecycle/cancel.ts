@@ -9,6 +9,7 @@ import { destinationById } from './destination.ts';
 import { getJob, type JobRow } from './queries.ts';
 import { enqueueJobTask } from './requeue.ts';
 import { jobsConfig, runnerFor, type HasServices } from './settings.ts';
+import { enqueueAttemptSweep, sweepDelaySeconds } from './sweep.ts';
 
 async function discardOutputs(db: Queryable, jobId: number): Promise<void> {
   await db.query(
@@ -34,6 +35,7 @@ export async function requestCancel(db: Queryable, jobId: number): Promise<boole
     [jobId, neverSubmitted ? 'deleted' : 'deleting'],
   );
   await discardOutputs(db, jobId);
+  // A job deleted at once never had an attempt (attempt 0), so it has no objects to sweep.
   if (!neverSubmitted) await enqueueJobTask(db, 'job.cancel', job);
   return true;
 }
@@ -51,8 +53,13 @@ export const cancelTask: TaskDefinition<{ jobId: number }> = {
     if (!job || job.state !== 'deleting') return;
     // A submit racing with us sees `deleting` and kills what it started; we kill what is recorded.
     await killAttempt(job, ctx);
-    await ctx.completeWith((client) =>
-      client.query(`UPDATE jobs SET state = 'deleted', finished_at = now(), update_time = now() WHERE id = $1 AND state = 'deleting'`, [job.id]),
-    );
+    await ctx.completeWith(async (client) => {
+      const { rowCount } = await client.query(
+        `UPDATE jobs SET state = 'deleted', finished_at = now(), update_time = now() WHERE id = $1 AND state = 'deleting'`,
+        [job.id],
+      );
+      // Whatever its attempts wrote before the kill is garbage now (docs/jobs.md, "Objects of other attempts").
+      if (rowCount === 1) await enqueueAttemptSweep(client, job, sweepDelaySeconds(ctx));
+    });
   },
 };

@@ -20,6 +20,7 @@ import { chooseDestination } from './destination.ts';
 import { failJob } from './fail.ts';
 import { getJob } from './queries.ts';
 import { jobsConfig } from './settings.ts';
+import { sweepDelaySeconds } from './sweep.ts';
 
 /** Destinations whose jobs run in a container: the container runner, or any runner that says so. */
 export function destinationUsesContainers(destination: DestinationConfig): boolean {
@@ -57,7 +58,7 @@ export async function pinJobContainer(ctx: TaskContext, jobId: number): Promise<
   }
   await withTransaction(ctx.pool, async (client) => {
     await ctx.saveCheckpoint({}, client); // fenced on the lease, as the schedule's own transaction is
-    await failJob(client, jobId, job.attempt, message, 'new');
+    await failJob(client, jobId, job.attempt, message, 'new', sweepDelaySeconds(ctx));
   });
   ctx.log.info({ jobId, reason: message }, 'job failed: no container');
   return false;

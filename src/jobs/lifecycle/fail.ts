@@ -1,12 +1,21 @@
 import type { Queryable } from '../../db/pool.ts';
 import { setOutputDatasetsState, waitingJobsReading } from './queries.ts';
 import { enqueueJobTask } from './requeue.ts';
+import { enqueueAttemptSweep } from './sweep.ts';
 
 /**
- * Ends a job in error (fenced on its attempt and expected state): outputs error, and jobs
- * waiting on those outputs are scheduled so they get paused.
+ * Ends a job in error (fenced on its attempt and expected state): outputs error, jobs waiting
+ * on those outputs are scheduled so they get paused, and the objects of its earlier attempts
+ * are swept after `sweepDelaySeconds`.
  */
-export async function failJob(db: Queryable, jobId: number, attempt: number, message: string, fromState: string): Promise<boolean> {
+export async function failJob(
+  db: Queryable,
+  jobId: number,
+  attempt: number,
+  message: string,
+  fromState: string,
+  sweepDelaySeconds: number,
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE jobs SET state = 'error', info = $4, finished_at = now(), update_time = now()
       WHERE id = $1 AND attempt = $2 AND state = $3`,
@@ -19,6 +28,7 @@ export async function failJob(db: Queryable, jobId: number, attempt: number, mes
     [jobId, message.slice(0, 8000)],
   );
   await wakeDependents(db, jobId);
+  await enqueueAttemptSweep(db, { id: jobId, attempt }, sweepDelaySeconds);
   return true;
 }
 

@@ -15,6 +15,7 @@ import { wakeDependents } from './fail.ts';
 import { getJob, type JobRow } from './queries.ts';
 import { dropPendingMonitor, wakeWaitingSubmits } from './requeue.ts';
 import { outputSlots } from './spec.ts';
+import { enqueueAttemptSweep, sweepDelaySeconds } from './sweep.ts';
 
 async function applyOutputs(client: PoolClient, job: JobRow, report: JobReport): Promise<string[]> {
   const problems: string[] = [];
@@ -96,7 +97,13 @@ async function applyDiscovered(client: PoolClient, job: JobRow, discovered: Disc
   }
 }
 
-export async function finishJob(client: PoolClient, jobId: number, attempt: number, store?: ObjectStore): Promise<'applied' | 'stale' | 'no-report'> {
+export async function finishJob(
+  client: PoolClient,
+  jobId: number,
+  attempt: number,
+  opts: { store?: ObjectStore; sweepDelaySeconds: number },
+): Promise<'applied' | 'stale' | 'no-report'> {
+  const { store } = opts;
   const job = await getJob(client, jobId, { forUpdate: true });
   if (!job || job.state !== 'running' || job.attempt !== attempt) return 'stale';
   const { rows } = await client.query<{ report: JobReport }>('SELECT report FROM job_reports WHERE job_id = $1 AND attempt = $2', [jobId, attempt]);
@@ -125,13 +132,16 @@ export async function finishJob(client: PoolClient, jobId: number, attempt: numb
   await wakeDependents(client, jobId);
   await dropPendingMonitor(client, jobId);
   await wakeWaitingSubmits(client, job.destination);
+  await enqueueAttemptSweep(client, job, opts.sweepDelaySeconds);
   return 'applied';
 }
 
 export const finishTask: TaskDefinition<{ jobId: number; attempt: number }> = {
   kind: 'job.finish',
   run: async (payload, ctx) => {
-    const outcome = await ctx.completeWith((client) => finishJob(client, payload.jobId, payload.attempt, ctx.services.store));
+    const outcome = await ctx.completeWith((client) =>
+      finishJob(client, payload.jobId, payload.attempt, { store: ctx.services.store, sweepDelaySeconds: sweepDelaySeconds(ctx) }),
+    );
     ctx.log.debug({ jobId: payload.jobId, attempt: payload.attempt, outcome }, 'job.finish');
   },
 };

@@ -12,6 +12,7 @@ import { failJob } from './fail.ts';
 import { getJob, setOutputDatasetsState, type JobRow } from './queries.ts';
 import { enqueueJobTask, requeueSelf } from './requeue.ts';
 import { heartbeatStaleSeconds, jobsConfig, monitorSeconds, runnerFor } from './settings.ts';
+import { sweepDelaySeconds } from './sweep.ts';
 import { hashToken, jobToken } from './token.ts';
 
 async function hasReport(db: Queryable, jobId: number, attempt: number): Promise<boolean> {
@@ -35,7 +36,7 @@ const enqueueFinish = (db: Queryable, job: JobRow) =>
  * row lock, which the report endpoint also takes: a report that arrived since the last look is
  * applied instead, so an attempt that completed and reported is never superseded (a second run).
  */
-async function retryOrFail(db: Queryable, job: JobRow, reason: string, hostLost = false): Promise<void> {
+async function retryOrFail(db: Queryable, ctx: TaskContext, job: JobRow, reason: string, hostLost = false): Promise<void> {
   const current = await getJob(db, job.id, { forUpdate: true });
   if (!current || current.state !== 'running' || current.attempt !== job.attempt) return;
   if (await hasReport(db, job.id, job.attempt)) return void (await enqueueFinish(db, job));
@@ -57,7 +58,7 @@ async function retryOrFail(db: Queryable, job: JobRow, reason: string, hostLost 
     }
     return;
   }
-  await failJob(db, job.id, job.attempt, `Job failed after ${job.attempt} attempt(s): ${reason}`, 'running');
+  await failJob(db, job.id, job.attempt, `Job failed after ${job.attempt} attempt(s): ${reason}`, 'running', sweepDelaySeconds(ctx));
 }
 
 async function monitor(payload: { jobId: number }, ctx: TaskContext): Promise<void> {
@@ -99,7 +100,7 @@ async function monitor(payload: { jobId: number }, ctx: TaskContext): Promise<vo
   } else reason = (status.state === 'gone' ? status.reason : undefined) ?? 'the runner no longer knows the attempt';
   ctx.log.warn({ jobId: job.id, attempt: job.attempt, reason }, 'job attempt lost');
   const hostLost = status.state === 'gone' && status.hostLost === true;
-  await ctx.completeWith((client) => retryOrFail(client, job, reason, hostLost));
+  await ctx.completeWith((client) => retryOrFail(client, ctx, job, reason, hostLost));
   if (retireThenCancel && destination && job.external_id) {
     // Best effort: if this worker dies here, the old executor's next heartbeat or report gets
     // 409 and it stops by itself.

@@ -17,6 +17,7 @@ import { enqueueJobTask, requeueSelf } from './requeue.ts';
 import {
   executorCommand, jobIds, jobsConfig, monitorSeconds, objectStoreEnvironment, runnerFor, serverUrl,
 } from './settings.ts';
+import { sweepDelaySeconds } from './sweep.ts';
 import { jobToken } from './token.ts';
 
 /** The task engine's attempts for a job.submit; past this the job itself fails. */
@@ -77,7 +78,7 @@ export async function submitJob(jobId: number, ctx: TaskContext): Promise<void> 
     }
     if (ctx.attempt < SUBMIT_TASK_ATTEMPTS) throw err;
     const message = `Could not submit the job to destination ${destination.id}: ${(err as Error).message}`;
-    await ctx.completeWith((client) => failJob(client, job.id, attempt, message, 'queued'));
+    await ctx.completeWith((client) => failJob(client, job.id, attempt, message, 'queued', sweepDelaySeconds(ctx)));
     return;
   }
   const started = await ctx.completeWith(async (client) => {
