@@ -8,7 +8,8 @@
  */
 import { buildTemplate, renderTree, type TemplateTree } from './template.ts';
 
-export { CheetahRuntimeError, CheetahSyntaxError } from './errors.ts';
+export { CheetahRuntimeError, CheetahSyntaxError, PyException } from './errors.ts';
+export { evaluateExpression, pyTruthy, type ExpressionOptions } from './expression.ts';
 export { PyFloat, tuple } from './python/values.ts';
 export * from './protocol.ts';
 
