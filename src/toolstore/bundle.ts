@@ -23,7 +23,10 @@ export class ToolBundleError extends Error {
   override name = 'ToolBundleError';
 }
 
-/** Bundles are read whole into memory; a bound keeps a stray huge file from exhausting it. */
+/**
+ * Tool bundles are read whole into memory here (the registry loads tools from them); a bound
+ * keeps a stray huge file from exhausting it. Bundles of any size go through bundle-stream.ts.
+ */
 export const MAX_BUNDLE_BYTES = 512 * 1024 * 1024;
 
 export function bundleKey(sha256: string): string {

@@ -46,7 +46,26 @@ function splitPath(path: string): { prefix: string; name: string } {
   throw new TarFormatError(`path too long for a ustar header: ${path}`);
 }
 
-/** One 512-byte ustar header. Sizes up to 8 GiB - 1 (11 octal digits). */
+/**
+ * The size field: octal up to 8 GiB - 1 (what every tar reads); beyond that GNU's base-256 form
+ * (high bit set, big-endian), which GNU tar, bsdtar and readTar below read. A genome reference
+ * file can pass 8 GiB, and smaller sizes keep exactly the bytes they always had.
+ */
+function writeSize(header: Buffer, size: number): void {
+  if (!Number.isSafeInteger(size) || size < 0) throw new TarFormatError(`bad tar entry size: ${size}`);
+  if (size < 8 ** 11) {
+    writeOctal(header, size, 124, 12);
+    return;
+  }
+  let rest = size;
+  for (let i = 11; i >= 1; i--) {
+    header[124 + i] = rest % 256;
+    rest = Math.floor(rest / 256);
+  }
+  header[124] = 0x80;
+}
+
+/** One 512-byte ustar header. */
 export function tarHeader(fields: TarHeaderFields): Buffer {
   const h = Buffer.alloc(BLOCK);
   const directory = fields.type === 'directory';
@@ -55,7 +74,7 @@ export function tarHeader(fields: TarHeaderFields): Buffer {
   writeOctal(h, (fields.mode ?? (directory ? 0o755 : 0o644)) & 0o7777, 100, 8);
   writeOctal(h, 0, 108, 8); // uid
   writeOctal(h, 0, 116, 8); // gid
-  writeOctal(h, directory ? 0 : fields.size, 124, 12);
+  writeSize(h, directory ? 0 : fields.size);
   writeOctal(h, fields.mtime ?? 0, 136, 12);
   h.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces
   h.write(directory ? '5' : '0', 156, 'ascii');
@@ -86,6 +105,8 @@ export interface TarReadEntry {
   path: string;
   type: TarEntryType;
   size: number;
+  /** Permission bits from the header (0o755, 0o644...). */
+  mode: number;
   /**
    * The entry's bytes, as they arrive. Whatever the consumer leaves unread is skipped when it
    * asks for the next entry.
@@ -281,6 +302,7 @@ export async function* readTar(source: TarSource): AsyncGenerator<TarReadEntry> 
       path: safePath,
       type,
       size: bodySize,
+      mode: readNumber(h, 100, 8, `mode of ${safePath}`) & 0o7777,
       body: () => {
         if (opened) throw new TarFormatError(`body of ${safePath} read twice`);
         opened = true;

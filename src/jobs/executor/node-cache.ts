@@ -1,10 +1,10 @@
 /**
- * The node cache: staged inputs and unpacked tool bundles shared by every job on a node, keyed
- * by content id. An object key is immutable once written (keys.ts), so the key itself is the
- * content id. Entries are filled through a temporary name and renamed into place, so concurrent
- * executors never see a half-written entry; the cache is bounded in bytes and evicts the least
- * recently used entries (use time = mtime, refreshed on every hit). Jobs get hardlinks, so an
- * entry evicted while a job runs stays readable by that job.
+ * The node cache: staged inputs and unpacked bundles (tools, references) shared by every job on
+ * a node, keyed by content id. An object key is immutable once written (keys.ts), so the key
+ * itself is the content id. Entries are filled through a temporary name and renamed into place,
+ * so concurrent executors never see a half-written entry; the cache is bounded in bytes and
+ * evicts the least recently used entries (use time = mtime, refreshed on every hit). Jobs get
+ * hardlinks, so an entry evicted while a job runs stays readable by that job.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -12,7 +12,7 @@ import { copyFile, link, mkdir, readdir, rename, rm, stat, utimes, chmod, lstat 
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStore } from '../../objectstore/index.ts';
-import { extractBundle, fetchBundle } from '../../toolstore/bundle.ts';
+import { extractBundleStream } from '../../toolstore/bundle-stream.ts';
 
 export class StagingError extends Error {
   override name = 'StagingError';
@@ -112,8 +112,9 @@ export class NodeCache {
   }
 
   /**
-   * The unpacked tool bundle for `bundleKey` (`tools/xx/<sha256>.tar.gz`): unpacked once per
-   * bundle on the node, executable bits kept. The content hash is checked by fetchBundle.
+   * The unpacked bundle (a tool's or a reference's) for `bundleKey` (`tools/xx/<sha256>.tar.gz`):
+   * unpacked once per bundle on the node as it downloads (a genome never sits in memory),
+   * executable bits kept, and renamed into place only once its content hash checked out.
    */
   async bundle(store: ObjectStore, bundleKey: string): Promise<string> {
     const match = /^tools\/[0-9a-f]{2}\/([0-9a-f]{64})\.tar\.gz$/.exec(bundleKey);
@@ -128,7 +129,7 @@ export class NodeCache {
     await mkdir(this.tempDir, { recursive: true });
     await mkdir(this.bundlesDir, { recursive: true });
     try {
-      await extractBundle(await fetchBundle(store, sha), temp);
+      await extractBundleStream(store, sha, temp);
       await rename(temp, dir).catch(async (error: NodeJS.ErrnoException) => {
         // Another executor unpacked the same bundle first: use theirs.
         if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
@@ -136,7 +137,9 @@ export class NodeCache {
     } finally {
       await rm(temp, { recursive: true, force: true });
     }
-    if (this.enabled) await this.evict();
+    // The bundle a job is about to link stays, even when it alone is bigger than the bound.
+    await this.touch(dir);
+    if (this.enabled) await this.evict(dir);
     return dir;
   }
 
@@ -145,8 +148,8 @@ export class NodeCache {
     await utimes(file, now, now).catch(() => undefined);
   }
 
-  /** Drops least recently used entries until the cache fits its bound. */
-  async evict(): Promise<void> {
+  /** Drops least recently used entries (but `keep`) until the cache fits its bound. */
+  async evict(keep?: string): Promise<void> {
     const entries: { file: string; size: number; used: number }[] = [];
     let total = 0;
     for (const dir of [this.objectsDir, this.bundlesDir]) {
@@ -164,6 +167,7 @@ export class NodeCache {
     entries.sort((a, b) => a.used - b.used);
     for (const entry of entries) {
       if (total <= this.maxBytes) break;
+      if (entry.file === keep) continue;
       await rm(entry.file, { recursive: true, force: true });
       total -= entry.size;
     }
