@@ -8,6 +8,7 @@ import {
   SlurmUnavailableError,
   createSlurmRunner,
 } from '../../src/jobs/runners/slurm.ts';
+import { SNAPSHOT_MAX_AGE_MS, queueListingsTaken } from '../../src/jobs/runners/slurm/queue-snapshot.ts';
 import { freePort } from '../helpers/processes.ts';
 import { ensureSlurm, slurmCommand, waitForStatus } from './runner-slurm-cluster.ts';
 
@@ -122,6 +123,27 @@ describe('slurm runner against a real single-node Slurm', () => {
     const final = await waitForStatus(runner, externalId, destination, (s) => s.state === 'exited');
     expect((final as { reason?: string }).reason).toContain('cancelled');
     await runner.cancel(externalId, destination);
+  }, 90_000);
+
+  it('answers the status of many watched jobs from one squeue listing', async () => {
+    const ids: string[] = [];
+    for (let n = 0; n < 4; n++) {
+      const { externalId } = await runner.submit(request(110 + n, { SLEEP_FOR: '300' }));
+      toCancel.push(externalId);
+      ids.push(externalId);
+    }
+    for (const id of ids) await waitForStatus(runner, id, destination, (s) => s.state !== 'gone' && s.state !== 'exited');
+    // Forty monitor polls at once, as a worker running many job.monitor tasks makes them.
+    await new Promise((r) => setTimeout(r, SNAPSHOT_MAX_AGE_MS + 50));
+    const before = queueListingsTaken();
+    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => runner.status(ids[i % ids.length]!, destination)));
+    expect(queueListingsTaken() - before).toBe(1);
+    for (const s of statuses) expect(['queued', 'running']).toContain(s.state);
+    // A finished job is not answered from the listing: scontrol still gives its exit details.
+    await runner.cancel(ids[0]!, destination);
+    const final = await waitForStatus(runner, ids[0]!, destination, (s) => s.state === 'exited');
+    expect((final as { reason?: string }).reason).toContain('cancelled');
+    for (const id of ids.slice(1)) await runner.cancel(id, destination);
   }, 90_000);
 
   it('reports an id Slurm does not know as gone, and cancelling it is a no-op', async () => {

@@ -10,7 +10,8 @@ import type { AttemptStatus, DestinationConfig, JobRunner, SubmitRequest } from 
 import { attemptMark } from './attempt-mark.ts';
 import { assertJobName, batchScript, sbatchArgs } from './slurm/batch-script.ts';
 import { SlurmCommandError, firstLine, runSlurm } from './slurm/commands.ts';
-import { attemptStatusFromScontrol, parseScontrolLine } from './slurm/job-state.ts';
+import { attemptStatusFromScontrol, liveStatus, parseScontrolLine } from './slurm/job-state.ts';
+import { listedState } from './slurm/queue-snapshot.ts';
 import { parseSlurmParams, type SlurmParams } from './slurm/params.ts';
 
 export { SlurmUnavailableError, SlurmCommandError } from './slurm/commands.ts';
@@ -74,6 +75,9 @@ async function findByName(name: string, mark: string | undefined, params: SlurmP
 async function status(externalId: string, destination: DestinationConfig): Promise<AttemptStatus> {
   const params = parseSlurmParams(destination);
   assertJobId(externalId);
+  const listed = await listedState(externalId, params).catch(() => undefined);
+  const live = listed === undefined ? undefined : liveStatus(listed);
+  if (live) return live;
   const result = await runSlurm('scontrol', ['show', 'job', '--oneliner', externalId], params);
   if (result.exitCode !== 0) {
     if (NO_SUCH_JOB.test(result.stderr)) return { state: 'gone' };

@@ -31,11 +31,18 @@ export function parseScontrolLine(line: string): Record<string, string> {
   return fields;
 }
 
+/** A pending or running Slurm state → its status; undefined for any other state. */
+export function liveStatus(slurmState: string): AttemptStatus | undefined {
+  if (QUEUED.has(slurmState)) return { state: 'queued' };
+  if (RUNNING.has(slurmState)) return { state: 'running' };
+  return undefined;
+}
+
 export function attemptStatusFromScontrol(fields: Record<string, string>): AttemptStatus {
   // "CANCELLED by 0" in some versions' squeue; scontrol gives the bare word.
   const state = (fields.JobState ?? '').split(/[\s+]/)[0]!.toUpperCase();
-  if (QUEUED.has(state)) return { state: 'queued' };
-  if (RUNNING.has(state)) return { state: 'running' };
+  const live = liveStatus(state);
+  if (live) return live;
   if (EXITED.has(state)) {
     const [code, signal] = (fields.ExitCode ?? '').split(':').map((n) => Number.parseInt(n, 10));
     const exitCode = Number.isInteger(code) ? code : null;
