@@ -110,9 +110,17 @@ function runEngine(argv: string[]): Promise<void> {
 export async function executeJob(options: ExecuteOptions): Promise<ExecuteOutcome> {
   const { store, cache, client, settings } = options;
   const log = options.log ?? (() => undefined);
-  const spec = await client.getSpec();
+  // Beating needs only the token, not the spec: starting first keeps the attempt visibly alive
+  // while getSpec waits out an API restart, instead of silent for as long as that retry lasts.
   const heartbeat = new Heartbeat(client, settings.heartbeatSeconds, settings.heartbeatFirstSeconds ?? 0);
   heartbeat.start();
+  let spec: JobSpec;
+  try {
+    spec = await client.getSpec();
+  } catch (error) {
+    heartbeat.stop();
+    throw error;
+  }
   const abort = new AbortController();
   const onSuperseded = () => abort.abort('superseded');
   const onStop = () => abort.abort('stopped');
