@@ -1,7 +1,9 @@
 /**
  * `nebula datatables`: reference data tables in the database.
  *
- *   nebula datatables import CONF.xml [--loc-dir DIR]   define tables, load their .loc files (one transaction)
+ *   nebula datatables import CONF.xml [--loc-dir DIR] [--upload [--path-base DIR]]
+ *                                                      define tables, load their .loc files (one transaction);
+ *                                                      --upload stores the files path columns name as bundles
  *   nebula datatables export NAME                      print the table as a .loc file
  *   nebula datatables list                             tables with their version and row count
  *   nebula datatables register-manager DIR             register data managers (data_manager_conf.xml + tools)
@@ -42,15 +44,23 @@ export function dataTableCommands(config: () => Config = () => loadConfig(proces
     .command('import <conf>')
     .description('define the tables of a tool_data_table_conf.xml and load their .loc files, all in one transaction')
     .option('--loc-dir <dir>', 'directory holding the .loc files (default: the configuration file\'s directory)')
-    .action((conf: string, o: { locDir?: string }) =>
-      withServices(config, false, async ({ pool }) => {
+    .option('--upload', 'store the files the path columns name (with their index files, or whole directories) in the object store as reference bundles, so jobs need no shared disk')
+    .option('--path-base <dir>', 'with --upload: where relative paths in the .loc files start (default: the current directory)')
+    .action((conf: string, o: { locDir?: string; upload?: boolean; pathBase?: string }) => {
+      if (o.pathBase && !o.upload) {
+        process.stderr.write('error: --path-base only applies with --upload\n');
+        process.exit(1);
+      }
+      return withServices(config, Boolean(o.upload), async ({ pool, store }) => {
         const { importTableConf } = await import('../datatables/index.ts');
-        for (const t of await importTableConf(pool, conf, o.locDir)) {
+        const upload = o.upload ? { store, baseDir: o.pathBase } : undefined;
+        for (const t of await importTableConf(pool, conf, o.locDir, { upload })) {
           const missing = t.missingFiles.length ? `; .loc not found: ${t.missingFiles.join(', ')}` : '';
-          process.stdout.write(`${t.table}: ${t.definition}, ${t.added} added, ${t.replaced} replaced, ${t.unchanged} unchanged, version ${t.version}${missing}\n`);
+          const uploaded = upload ? `, ${t.uploaded} paths as bundles` : '';
+          process.stdout.write(`${t.table}: ${t.definition}, ${t.added} added, ${t.replaced} replaced, ${t.unchanged} unchanged${uploaded}, version ${t.version}${missing}\n`);
         }
-      }),
-    );
+      });
+    });
 
   cmd
     .command('export <name>')

@@ -12,6 +12,12 @@ import { defaultKeyColumns, type DataTableDefinition, type RowFields } from './m
 export interface ConfTable extends DataTableDefinition {
   /** `<file path>` values as written in the configuration. */
   files: string[];
+  /**
+   * Columns holding paths to reference files, which `import --upload` stores as bundles: the
+   * `path` column, as Galaxy reads it, or the columns named by `path_columns="a,b"` on `<table>`
+   * (a Nebula attribute; Galaxy ignores it).
+   */
+  pathColumns: string[];
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,200}$/;
@@ -33,12 +39,15 @@ export function parseTableConf(xml: string, file: string): ConfTable[] {
     if (new Set(columns).size !== columns.length) throw new DataTableError(`${file}: table ${name} names a column twice`, name);
     const keys = (attr(el, 'key_columns') ?? '').split(',').map((c) => c.trim()).filter(Boolean);
     for (const k of keys) if (!columns.includes(k)) throw new DataTableError(`${file}: table ${name}: key column ${k} is not one of its columns`, name);
+    const marked = (attr(el, 'path_columns') ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+    for (const c of marked) if (!columns.includes(c)) throw new DataTableError(`${file}: table ${name}: path column ${c} is not one of its columns`, name);
     tables.push({
       name,
       columns,
       keyColumns: keys.length ? keys : defaultKeyColumns(columns),
       commentChar: attr(el, 'comment_char') ?? '#',
       files: childElements(el, 'file').map((f) => attr(f, 'path') ?? attr(f, 'from_config') ?? '').filter(Boolean),
+      pathColumns: marked.length ? marked : columns.filter((c) => c === 'path'),
     });
   }
   return tables;
@@ -46,7 +55,12 @@ export function parseTableConf(xml: string, file: string): ConfTable[] {
 
 /** The rows of a `.loc` file; a line with the wrong number of fields is an error naming it. */
 export function parseLoc(text: string, table: DataTableDefinition, fileLabel: string): RowFields[] {
-  const rows: RowFields[] = [];
+  return parseLocLines(text, table, fileLabel).map((r) => r.fields);
+}
+
+/** parseLoc with each row's line number (from 1), for messages that point into the file. */
+export function parseLocLines(text: string, table: DataTableDefinition, fileLabel: string): Array<{ fields: RowFields; line: number }> {
+  const rows: Array<{ fields: RowFields; line: number }> = [];
   text.split(/\r?\n/).forEach((line, index) => {
     if (line.trim() === '' || (table.commentChar && line.startsWith(table.commentChar))) return;
     const fields = line.split('\t');
@@ -57,7 +71,7 @@ export function parseLoc(text: string, table: DataTableDefinition, fileLabel: st
         table.name,
       );
     }
-    rows.push(fields);
+    rows.push({ fields, line: index + 1 });
   });
   return rows;
 }
