@@ -8,6 +8,7 @@ import type { JobSpec, SpecInput, SpecOutput } from '../jobs/interfaces.ts';
 import { planOutputs } from '../jobs/lifecycle/outputs.ts';
 import { jobDiscoveredPrefix, jobOutputKey } from '../objectstore/keys.ts';
 import type { ToolSource } from '../tools/model.ts';
+import { collectionPartName, staticElements } from '../tools/outputs/parts.ts';
 import type { ToolState } from '../tools/parameters/values.ts';
 
 /** Galaxy's tool test framework runs as this user; `$__user_email__` renders it. */
@@ -17,12 +18,12 @@ export const TEST_USER = { id: 'tooltest', email: 'test@bx.psu.edu' };
 export const TEST_RESOURCES = { cores: 1, memoryMb: 1024 };
 
 /**
- * A static element of an output collection travels as an output named `collection|element`:
- * the executor collects it like a data output (from_work_dir included); the param dict never
- * sees the name, as wrappers cannot address static elements yet.
+ * A static element of an output collection travels as an output named `collection|__part__|element`
+ * (Galaxy's name, as the server uses it): the executor collects it like a data output
+ * (from_work_dir included) and the command sees it as `$collection.element`.
  */
 export function elementOutputName(collection: string, element: string): string {
-  return `${collection}|${element}`;
+  return collectionPartName(collection, element);
 }
 
 export function buildTestJobSpec(options: {
@@ -45,10 +46,11 @@ export function buildTestJobSpec(options: {
     if (!included.has(out.name)) continue;
     if (out.kind === 'data') outputs.push({ name: out.name, format: planned.get(out.name) ?? out.format ?? 'data' });
     else {
-      for (const el of out.elements) {
+      for (const el of staticElements(out)) {
+        const name = elementOutputName(out.name, el.name);
         outputs.push({
-          name: elementOutputName(out.name, el.name),
-          format: el.format ?? out.format ?? 'data',
+          name,
+          format: planned.get(name) ?? el.format ?? 'data',
           ...(el.fromWorkDir ? { fromWorkDir: el.fromWorkDir } : {}),
         });
       }

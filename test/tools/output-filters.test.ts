@@ -24,8 +24,8 @@ describe('output filters', () => {
   it('keeps only the outputs whose filters hold, by boolean and by conditional', async () => {
     const none = await included({});
     expect([...none.included].sort()).toEqual(['broken', 'main']);
-    const all = await included({ emit_copy: true, opts: { case: 'upper' }, emit_pair: true });
-    expect([...all.included].sort()).toEqual(['broken', 'copy', 'main', 'pair', 'upper']);
+    const all = await included({ emit_copy: true, opts: { case: 'upper' }, emit_pair: true, emit_split: true });
+    expect([...all.included].sort()).toEqual(['broken', 'copy', 'main', 'pair', 'split', 'upper']);
     const flat = await included({ emit_copy: 'false', 'opts|case': 'upper' });
     expect([...flat.included].sort()).toEqual(['broken', 'main', 'upper']);
   });

@@ -7,10 +7,12 @@
 import { createReadStream } from 'node:fs';
 import { lstat, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { computeMetadata, getDatatype, sniff } from '../../datatypes/index.ts';
+import { computeMetadata, getDatatype, isSubtypeOf, sniff } from '../../datatypes/index.ts';
 import type { ObjectStore } from '../../objectstore/index.ts';
 import { discoveredOutputKey, outputMetadataKey } from './output-keys.ts';
 import type { ChangeFormatWhen, OutputCollection, OutputData, ToolSource } from '../../tools/model.ts';
+import { evaluateOutputFilters } from '../../tools/outputs/filters.ts';
+import { outputDefinition } from '../../tools/outputs/parts.ts';
 import type { ToolState } from '../../tools/parameters/values.ts';
 import type { DiscoveredOutput, JobSpec, ReportedOutput, SpecOutput } from '../interfaces.ts';
 import { discoverFiles, isInside, type DiscoveredFile } from './discover.ts';
@@ -127,12 +129,12 @@ export async function collectOutputs(options: {
   const messages: string[] = [];
   const outputs: ReportedOutput[] = [];
   const usedSources = new Set<string>();
-  const toolOutputs = new Map(tool.outputs.map((o) => [o.name, o]));
 
   // Declared outputs first: from_work_dir moves happen before discovery so they are not found twice.
   const present: { spec: SpecOutput; index: number; file: string; def?: OutputData }[] = [];
   for (const [index, out] of spec.outputs.entries()) {
-    const def = toolOutputs.get(out.name);
+    // A static element of a collection (`name|__part__|forward`) is collected like a data output.
+    const def = outputDefinition(tool, out.name);
     const dataDef = def?.kind === 'data' ? def : undefined;
     const file = outputPath(dir, index);
     const fromWorkDir = out.fromWorkDir ?? dataDef?.fromWorkDir;
@@ -199,8 +201,12 @@ export async function collectOutputs(options: {
     outputs.push({ ...described, name: item.spec.name, objectKey: item.spec.objectKey });
   }
 
+  // The server created no collection for an output its <filter> dropped: the same filters over
+  // the same state say which, so nothing is discovered for it.
+  const created = tool.outputs.some((o) => o.kind === 'collection' && o.filters.length) ? evaluateOutputFilters(tool, state, { isSubtypeOf }).included : undefined;
   for (const def of tool.outputs) {
     if (def.kind !== 'collection' || def.discoverDatasets.length === 0) continue;
+    if (created && !created.has(def.name)) continue;
     const inherited = def.formatSource ? datasetsIn(findParameter(state, def.formatSource))[0]?.ext : def.format;
     discovered.push(...(await discoverFor(def, inherited)).map((f) => f.output));
   }

@@ -13,7 +13,6 @@ import type { PlannedCollectionOutput, PlannedOutput } from './outputs.ts';
 import { getJob, type JobRow } from './queries.ts';
 import { enqueueJobTask } from './requeue.ts';
 import type { RecordedCollectionInput, RecordedInput } from './resolve.ts';
-import { JobRequestError } from './errors.ts';
 
 export interface PlannedJob {
   state: ToolState;
@@ -85,14 +84,21 @@ async function linkOutputs(db: Queryable, jobId: number, names: string[], hdaIds
   );
 }
 
-/** The remapped job's outputs: the failed job's HDAs, each pointed at a fresh dataset. */
-async function remapOutputs(db: Queryable, remapJobId: number, jobId: number, outputs: PlannedOutput[]): Promise<Hda[]> {
+/**
+ * The remapped job's outputs: the failed job's HDAs, each pointed at a fresh dataset. An output
+ * the failed job did not have (its `<filter>` held this time) gets a new HDA, as in Galaxy.
+ */
+async function remapOutputs(db: Queryable, request: CreateJobsRequest, remapJobId: number, jobId: number, outputs: PlannedOutput[]): Promise<Hda[]> {
   const { rows } = await db.query<{ name: string; hda_id: number }>('SELECT name, hda_id FROM job_outputs WHERE job_id = $1', [remapJobId]);
   const byName = new Map(rows.map((r) => [r.name, r.hda_id]));
+  const fresh = await newOutputHdas(db, request, jobId, outputs.filter((o) => !byName.has(o.name)));
   const hdas: Hda[] = [];
   for (const output of outputs) {
     const hdaId = byName.get(output.name);
-    if (hdaId === undefined) throw new JobRequestError(400, `Job to remap has no output named ${output.name}`);
+    if (hdaId === undefined) {
+      hdas.push(fresh.shift()!);
+      continue;
+    }
     const uuid = randomUUID();
     const { rows: ds } = await db.query<{ id: number }>(
       `INSERT INTO datasets (uuid, state, object_key) VALUES ($1, 'new', $2) RETURNING id`,
@@ -123,6 +129,54 @@ async function remapOutputs(db: Queryable, remapJobId: number, jobId: number, ou
   return hdas;
 }
 
+function newOutputHdas(db: Queryable, request: CreateJobsRequest, jobId: number, outputs: PlannedOutput[]): Promise<Hda[]> {
+  return createHdas(
+    db,
+    request.historyId,
+    outputs.map((o) => ({
+      name: o.label,
+      extension: o.ext,
+      dbkey: o.dbkey,
+      state: 'new' as const,
+      // Elements of an implicit collection are shown through the collection.
+      visible: request.mapOver ? false : o.visible,
+      creatingJobId: jobId,
+    })),
+  );
+}
+
+/**
+ * A `<collection>` output of a job that is not mapped over: with static elements, a collection
+ * of the job's part datasets (a rerun that remaps keeps the failed job's collection); otherwise
+ * an empty one the job's discovered datasets fill when it finishes.
+ */
+async function createOutputCollection(
+  db: Queryable,
+  request: CreateJobsRequest,
+  jobId: number,
+  c: PlannedCollectionOutput,
+  hdaByOutput: Map<string, Hda>,
+): Promise<Hdca> {
+  if (c.elements.length && request.remapJobId !== undefined) {
+    const { rows } = await db.query<{ hdca_id: number }>('SELECT hdca_id FROM job_output_collections WHERE job_id = $1 AND name = $2', [request.remapJobId, c.name]);
+    if (rows[0]) return (await getHdca(db, rows[0].hdca_id))!;
+  }
+  let collectionId: number;
+  if (c.elements.length) {
+    collectionId = await createCollection(db, {
+      collection_type: c.collectionType,
+      elements: c.elements.map((e) => ({ identifier: e.identifier, hdaId: hdaByOutput.get(e.output)!.id })),
+    });
+  } else {
+    const { rows } = await db.query<{ id: number }>(
+      `INSERT INTO collections (collection_type, populated_state, element_count) VALUES ($1, 'new', 0) RETURNING id`,
+      [c.collectionType],
+    );
+    collectionId = rows[0]!.id;
+  }
+  return createHdca(db, request.historyId, c.label, collectionId, { jobSourceId: jobId });
+}
+
 /** Builds a NewCollection tree of `type` from (path → hda id) leaves, keeping their order. */
 function treeOf(type: string, leaves: Array<{ path: string[]; hdaId: number }>): NewCollection {
   const [, ...rest] = type.split(':');
@@ -150,45 +204,35 @@ function treeOf(type: string, leaves: Array<{ path: string[]; hdaId: number }>):
 
 export async function createJobs(db: Queryable, request: CreateJobsRequest): Promise<CreatedJobs> {
   const created: CreatedJobs = { jobs: [], outputs: [], implicitCollections: [], outputCollections: [] };
-  const leavesByOutput = new Map<string, Array<{ path: string[]; hdaId: number }>>();
+  const leavesByOutput = new Map<string, { type: string; leaves: Array<{ path: string[]; hdaId: number }> }>();
+  const addLeaf = (output: string, type: string, path: string[], hdaId: number) => {
+    const entry = leavesByOutput.get(output) ?? { type, leaves: [] };
+    entry.leaves.push({ path, hdaId });
+    leavesByOutput.set(output, entry);
+  };
   const jobIds: number[] = [];
   for (const job of request.jobs) {
     const jobId = await insertJob(db, request, job);
     jobIds.push(jobId);
-    let hdas: Hda[];
-    if (request.remapJobId !== undefined) hdas = await remapOutputs(db, request.remapJobId, jobId, job.outputs);
-    else {
-      hdas = await createHdas(
-        db,
-        request.historyId,
-        job.outputs.map((o) => ({
-          name: o.label,
-          extension: o.ext,
-          dbkey: o.dbkey,
-          state: 'new' as const,
-          // Elements of an implicit collection are shown through the collection.
-          visible: request.mapOver ? false : o.visible,
-          creatingJobId: jobId,
-        })),
-      );
-    }
+    const hdas = request.remapJobId !== undefined
+      ? await remapOutputs(db, request, request.remapJobId, jobId, job.outputs)
+      : await newOutputHdas(db, request, jobId, job.outputs);
     if (hdas.length) await linkOutputs(db, jobId, job.outputs.map((o) => o.name), hdas.map((h) => h.id));
-    job.outputs.forEach((o, i) => {
-      created.outputs.push({ outputName: o.name, hda: hdas[i]! });
-      if (job.leafPath) {
-        const list = leavesByOutput.get(o.name) ?? [];
-        list.push({ path: job.leafPath, hdaId: hdas[i]!.id });
-        leavesByOutput.set(o.name, list);
-      }
-    });
-    // <collection> outputs are filled by the job's discovered datasets when it finishes.
-    if (!request.mapOver) {
+    const hdaByOutput = new Map(job.outputs.map((o, i) => [o.name, hdas[i]!]));
+    job.outputs.forEach((o, i) => created.outputs.push({ outputName: o.name, hda: hdas[i]! }));
+    if (request.mapOver && job.leafPath) {
+      // Each output becomes an implicit collection; a static collection output nests its
+      // elements under the mapped element (a paired output over a list gives list:paired).
+      const parts = new Set(job.collectionOutputs.flatMap((c) => c.elements.map((e) => e.output)));
+      for (const o of job.outputs) if (!parts.has(o.name)) addLeaf(o.name, request.mapOver.collectionType, job.leafPath, hdaByOutput.get(o.name)!.id);
       for (const c of job.collectionOutputs) {
-        const { rows } = await db.query<{ id: number }>(
-          `INSERT INTO collections (collection_type, populated_state, element_count) VALUES ($1, 'new', 0) RETURNING id`,
-          [c.collectionType],
-        );
-        const hdca = await createHdca(db, request.historyId, c.label, rows[0]!.id, { jobSourceId: jobId });
+        for (const e of c.elements) {
+          addLeaf(c.name, `${request.mapOver.collectionType}:${c.collectionType}`, [...job.leafPath, e.identifier], hdaByOutput.get(e.output)!.id);
+        }
+      }
+    } else if (!request.mapOver) {
+      for (const c of job.collectionOutputs) {
+        const hdca = await createOutputCollection(db, request, jobId, c, hdaByOutput);
         await db.query('INSERT INTO job_output_collections (job_id, name, hdca_id) VALUES ($1, $2, $3)', [jobId, c.name, hdca.id]);
         created.outputCollections.push({ outputName: c.name, hdca });
       }
@@ -196,8 +240,8 @@ export async function createJobs(db: Queryable, request: CreateJobsRequest): Pro
     await enqueueJobTask(db, 'job.schedule', { id: jobId, cores: request.resources.cores, memory_mb: request.resources.memoryMb });
   }
   if (request.mapOver) {
-    for (const [outputName, leaves] of leavesByOutput) {
-      const collectionId = await createCollection(db, treeOf(request.mapOver.collectionType, leaves));
+    for (const [outputName, { type, leaves }] of leavesByOutput) {
+      const collectionId = await createCollection(db, treeOf(type, leaves));
       const name = `${request.mapOver.toolName} on ${request.mapOver.onString}`;
       const hdca = await createHdca(db, request.historyId, name, collectionId);
       await db.query(

@@ -4,6 +4,7 @@
  * `format`, `format_source` (an input's extension), `format="input"` or `<change_format>`.
  */
 import type { OutputCollection, OutputData, ToolSource } from '../../tools/model.ts';
+import { collectionPartName, staticElements } from '../../tools/outputs/parts.ts';
 import type { DatasetValue, StateValue, ToolState } from '../../tools/parameters/values.ts';
 
 export interface PlannedOutput {
@@ -18,6 +19,11 @@ export interface PlannedCollectionOutput {
   name: string;
   label: string;
   collectionType: string;
+  /**
+   * Static elements, each written by the job as the dataset output named `output` (a part name);
+   * empty when the collection's datasets are discovered after the job ran.
+   */
+  elements: Array<{ identifier: string; output: string }>;
 }
 
 function isDataset(v: unknown): v is DatasetValue {
@@ -113,10 +119,15 @@ function renderLabel(label: string, tool: ToolSource, on: string, state: ToolSta
   });
 }
 
+/**
+ * The job's datasets (data outputs, then the parts of static collections) and collections.
+ * `included`: the outputs whose `<filter>`s passed (src/tools/outputs/filters.ts); all by default.
+ */
 export function planOutputs(
   tool: ToolSource,
   state: ToolState,
   inputHids: Map<string, number>,
+  included?: Set<string>,
 ): { datasets: PlannedOutput[]; collections: PlannedCollectionOutput[] } {
   const inputs = datasetsInState(state).map((d) => d.value);
   const hids = [...new Set(inputs.map((d) => inputHids.get(d.id)).filter((h): h is number => h !== undefined))];
@@ -125,13 +136,21 @@ export function planOutputs(
   const dbkey = inputs.find((d) => d.dbkey && d.dbkey !== '?')?.dbkey ?? '?';
   const datasets: PlannedOutput[] = [];
   const collections: PlannedCollectionOutput[] = [];
+  const parts: PlannedOutput[] = [];
   for (const output of tool.outputs) {
+    if (included && !included.has(output.name)) continue;
     const label = output.label ? renderLabel(output.label, tool, on, state) : defaultLabel;
     if (output.kind === 'data') {
       datasets.push({ name: output.name, label, ext: outputExt(output, state, inputs), visible: !output.hidden, dbkey });
     } else {
-      collections.push({ name: output.name, label, collectionType: output.type ?? 'list' });
+      const elements = staticElements(output).map((el) => {
+        const name = collectionPartName(output.name, el.name);
+        // Galaxy hides the elements: they are shown through their collection.
+        parts.push({ name, label: el.label ? renderLabel(el.label, tool, on, state) : defaultLabel, ext: outputExt(el, state, inputs), visible: false, dbkey });
+        return { identifier: el.name, output: name };
+      });
+      collections.push({ name: output.name, label, collectionType: output.type ?? 'list', elements });
     }
   }
-  return { datasets, collections };
+  return { datasets: [...datasets, ...parts], collections };
 }

@@ -12,6 +12,9 @@ import { ToolParameterError } from '../../tools/errors.ts';
 import { buildToolState, unflatten } from '../../tools/parameters/state.ts';
 import type { DataRef, ToolState } from '../../tools/parameters/values.ts';
 import type { IdCodec } from '../../util/ids.ts';
+import type { Logger } from '../../util/log.ts';
+import { isSubtypeOf } from '../../datatypes/index.ts';
+import { evaluateOutputFilters } from '../../tools/outputs/filters.ts';
 import { snapshotDataTables } from '../../datatables/index.ts';
 import { createJobs, type CreatedJobs, type CreateJobsRequest, type PlannedJob } from './create.ts';
 import { JobRequestError } from './errors.ts';
@@ -33,6 +36,8 @@ export interface RunToolDeps {
   pool: Pool;
   store: ObjectStore;
   ids: IdCodec;
+  /** Where filters that raised are logged (Galaxy logs them and keeps the output). */
+  log?: Logger;
 }
 
 export const DEFAULT_RESOURCES = { cores: 1, memoryMb: 1024, walltimeSeconds: 86400 };
@@ -59,7 +64,9 @@ async function buildState(loaded: LoadedTool, payload: Record<string, unknown>, 
 
 function plannedJob(deps: RunToolDeps, loaded: LoadedTool, state: ToolState, params: unknown, resolver: InputResolver, leafPath?: string[]): PlannedJob {
   const hids = new Map(resolver.inputs.map((i) => [deps.ids.encode(i.hda.id), i.hda.hid]));
-  const { datasets, collections } = planOutputs(loaded.tool, state, hids);
+  const { included, problems } = evaluateOutputFilters(loaded.tool, state, { isSubtypeOf });
+  for (const problem of problems) deps.log?.debug({ toolId: loaded.tool.id }, problem);
+  const { datasets, collections } = planOutputs(loaded.tool, state, hids, included);
   return {
     state,
     params,

@@ -1,6 +1,7 @@
 /** Builds the Cheetah namespace ("param_dict") for a job, as Galaxy's ToolEvaluator.build_param_dict. */
-import type { ToolInput, ToolSource } from '../model.ts';
+import type { OutputCollection, ToolInput, ToolSource } from '../model.ts';
 import { dataTableOptions } from '../parameters/data-table-options.ts';
+import { collectionPartName, staticElements } from '../outputs/parts.ts';
 import { sanitizeText } from '../parameters/sanitize.ts';
 import type { CollectionValue, DataTableRow, DatasetValue, StateValue, ToolState } from '../parameters/values.ts';
 import {
@@ -117,6 +118,9 @@ export function buildParamDict(tool: ToolSource, state: ToolState, job: JobConte
             job.isSubtypeOf,
           )
         : new DatasetFilenameWrapper(null, null, job.isSubtypeOf); // filtered out: Galaxy gives a NoneDataset
+    } else {
+      const wrapper = outputCollectionWrapper(out, job);
+      if (wrapper) dict[out.name] = wrapper;
     }
   }
 
@@ -128,4 +132,28 @@ export function buildParamDict(tool: ToolSource, state: ToolState, job: JobConte
   dict.__local_working_directory__ = job.workingDirectory;
   if (!('input' in dict)) dict.input = unboundInput();
   return dict;
+}
+
+/**
+ * `$pair.forward` for a collection output with static elements: each element is the job output
+ * named `pair|__part__|forward`. Filtered out, it is a NoneDataset as in Galaxy.
+ */
+function outputCollectionWrapper(out: OutputCollection, job: JobContext): unknown {
+  const elements = staticElements(out);
+  if (elements.length === 0) return undefined;
+  const present = elements.filter((el) => job.outputs[collectionPartName(out.name, el.name)]);
+  if (present.length === 0) return out.filters.length ? new DatasetFilenameWrapper(null, null, job.isSubtypeOf) : undefined;
+  const value: CollectionValue = {
+    kind: 'collection',
+    id: out.name,
+    name: out.name,
+    collectionType: out.type ?? 'list',
+    elements: present.map((el) => {
+      const part = collectionPartName(out.name, el.name);
+      const o = job.outputs[part]!;
+      return { identifier: el.name, value: { kind: 'dataset', id: part, name: o.name ?? el.name, ext: o.ext ?? el.format ?? 'data', metadata: {} } };
+    }),
+  };
+  const locate = (ds: DatasetValue) => ({ path: job.outputs[ds.id]!.path, extraFilesPath: job.outputs[ds.id]!.extraFilesPath });
+  return new DatasetCollectionWrapper(value, locate, job.isSubtypeOf);
 }
