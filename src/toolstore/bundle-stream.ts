@@ -12,23 +12,16 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline as pipelineCallback, Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { ObjectStore } from '../objectstore/index.ts';
 import { readTar, TAR_END, TarFormatError, tarHeader, tarPadding } from '../util/tar.ts';
-import { bundleKey, ToolBundleError } from './bundle.ts';
+import { bundleFileMode, bundleKey, ToolBundleError, type BundleFile } from './bundle.ts';
 
-/** One file to pack: where it is on disk and what it is called in the bundle. */
-export interface BundleFile {
-  /** POSIX relative path inside the bundle. */
-  path: string;
-  source: string;
-  size: number;
-  mode: number;
-}
+export { bundleFileMode, listDirectoryFiles, type BundleFile } from './bundle.ts';
 
 export interface StoredBundle {
   sha256: string;
@@ -46,34 +39,6 @@ function byPath(a: BundleFile, b: BundleFile): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
-export function bundleFileMode(mode: number): number {
-  return mode & 0o111 ? 0o755 : 0o644;
-}
-
-/**
- * The files under `dir` as readToolDirectory sees them (hidden entries skipped, symbolic links
- * followed and stored as regular files), without reading them. `prefix` puts them under a
- * directory inside the bundle.
- */
-export async function listDirectoryFiles(dir: string, prefix = ''): Promise<BundleFile[]> {
-  const root = path.resolve(dir);
-  if (!(await stat(root).catch(() => null))?.isDirectory()) throw new ToolBundleError(`not a directory: ${dir}`);
-  const files: BundleFile[] = [];
-  const walk = async (absolute: string, relative: string, depth: number): Promise<void> => {
-    if (depth > 32) throw new ToolBundleError(`directory nesting too deep (a symlink loop?) at ${relative}`);
-    for (const name of (await readdir(absolute)).sort()) {
-      if (name.startsWith('.')) continue;
-      const abs = path.join(absolute, name);
-      const rel = relative ? `${relative}/${name}` : name;
-      const info = await stat(abs).catch(() => null); // a dangling link is skipped
-      if (!info) continue;
-      if (info.isDirectory()) await walk(abs, rel, depth + 1);
-      else if (info.isFile()) files.push({ path: rel, source: abs, size: info.size, mode: bundleFileMode(info.mode) });
-    }
-  };
-  await walk(root, prefix, 0);
-  return files;
-}
 
 /** The bundle's tar, one header, file chunk or padding at a time. */
 async function* tarChunks(files: BundleFile[]): AsyncGenerator<Buffer> {

@@ -36,17 +36,28 @@ export function bundleKey(sha256: string): string {
   return key;
 }
 
+/** One file to pack: where it is on disk and what it is called in the bundle. */
+export interface BundleFile {
+  /** POSIX relative path inside the bundle. */
+  path: string;
+  source: string;
+  size: number;
+  mode: number;
+}
+
+export function bundleFileMode(mode: number): number {
+  return mode & 0o111 ? 0o755 : 0o644;
+}
+
 /**
- * The files under `dir` (relative POSIX paths), skipping hidden entries (.git, .shed.yml...).
- * Symbolic links are followed (tools-iuc links shared macro files into tool directories) and
- * stored as regular files, so the bundle is self-contained.
+ * The files under `dir` (hidden entries skipped, symbolic links followed and stored as regular
+ * files: the bundle is self-contained), without reading them. `prefix` puts them under a
+ * directory inside the bundle.
  */
-export async function readToolDirectory(dir: string): Promise<TarEntry[]> {
+export async function listDirectoryFiles(dir: string, prefix = ''): Promise<BundleFile[]> {
   const root = path.resolve(dir);
-  const top = await stat(root).catch(() => null);
-  if (!top?.isDirectory()) throw new ToolBundleError(`not a directory: ${dir}`);
-  const entries: TarEntry[] = [];
-  let total = 0;
+  if (!(await stat(root).catch(() => null))?.isDirectory()) throw new ToolBundleError(`not a directory: ${dir}`);
+  const files: BundleFile[] = [];
   const walk = async (absolute: string, relative: string, depth: number): Promise<void> => {
     if (depth > 32) throw new ToolBundleError(`directory nesting too deep (a symlink loop?) at ${relative}`);
     for (const name of (await readdir(absolute)).sort()) {
@@ -56,14 +67,24 @@ export async function readToolDirectory(dir: string): Promise<TarEntry[]> {
       const info = await stat(abs).catch(() => null); // a dangling link is skipped
       if (!info) continue;
       if (info.isDirectory()) await walk(abs, rel, depth + 1);
-      else if (info.isFile()) {
-        total += info.size;
-        if (total > MAX_BUNDLE_BYTES) throw new ToolBundleError(`tool directory ${dir} is larger than ${MAX_BUNDLE_BYTES} bytes`);
-        entries.push({ path: rel, mode: info.mode & 0o111 ? 0o755 : 0o644, data: await readFile(abs) });
-      }
+      else if (info.isFile()) files.push({ path: rel, source: abs, size: info.size, mode: bundleFileMode(info.mode) });
     }
   };
-  await walk(root, '', 0);
+  await walk(root, prefix, 0);
+  return files;
+}
+
+/**
+ * The files under `dir` (relative POSIX paths), skipping hidden entries (.git, .shed.yml...).
+ * Symbolic links are followed (tools-iuc links shared macro files into tool directories) and
+ * stored as regular files, so the bundle is self-contained.
+ */
+export async function readToolDirectory(dir: string): Promise<TarEntry[]> {
+  const files = await listDirectoryFiles(dir);
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  if (total > MAX_BUNDLE_BYTES) throw new ToolBundleError(`tool directory ${dir} is larger than ${MAX_BUNDLE_BYTES} bytes`);
+  const entries: TarEntry[] = [];
+  for (const f of files) entries.push({ path: f.path, mode: f.mode, data: await readFile(f.source) });
   return entries;
 }
 
