@@ -16,6 +16,7 @@ import type { TaskMetrics } from './metrics.ts';
 import { saveCheckpoint } from './sql/checkpoint.ts';
 import { claimTasks } from './sql/claim.ts';
 import { completeTasks, lockLease, type Lease } from './sql/complete.ts';
+import { completeAndClaim } from './sql/completeAndClaim.ts';
 import { failTask } from './sql/fail.ts';
 import { enqueueDuePeriodic } from './sql/periodic.ts';
 import { releaseTasks } from './sql/release.ts';
@@ -65,6 +66,8 @@ export class TaskWorker {
   private filling = false;
   private fillAgain = false;
   private fillScheduled = false;
+  /** The claim in flight (a fill, or a completion flush that also claims); stop() waits for it. */
+  private claiming: Promise<void> = Promise.resolve();
   private listener?: pg.Client;
   private heartbeat?: Thread;
   private lastHeartbeatOk = Date.now();
@@ -98,6 +101,8 @@ export class TaskWorker {
     this.stopping = true;
     clearInterval(this.pollTimer);
     await this.listener?.end().catch(() => {});
+    // No claim starts from here on; tasks from one already in flight are drained like the rest.
+    await this.claiming;
     if (this.running.size > 0) {
       await Promise.race([
         new Promise<void>((r) => this.idleWaiters.push(r)),
@@ -145,19 +150,14 @@ export class TaskWorker {
       return;
     }
     this.filling = true;
-    void (async () => {
+    this.claiming = (async () => {
       try {
         do {
           this.fillAgain = false;
           for (;;) {
             const free = this.o.concurrency - this.running.size;
             if (free <= 0 || this.stopping) break;
-            const tasks = await claimTasks(this.o.pool, {
-              owner: this.owner,
-              limit: free,
-              leaseSeconds: this.o.leaseSeconds,
-              queues: this.o.queues ?? null,
-            });
+            const tasks = await claimTasks(this.o.pool, this.claimOptions(free));
             for (const t of tasks) this.run(t);
             if (tasks.length < free) break;
           }
@@ -168,6 +168,10 @@ export class TaskWorker {
         this.filling = false;
       }
     })();
+  }
+
+  private claimOptions(limit: number) {
+    return { owner: this.owner, limit, leaseSeconds: this.o.leaseSeconds, queues: this.o.queues ?? null };
   }
 
   private run(task: ClaimedTask): void {
@@ -259,16 +263,48 @@ export class TaskWorker {
     });
   }
 
+  /**
+   * One statement per batch. When the batch frees slots that would be refilled anyway, the same
+   * statement claims their successors: with one task in flight, a task then costs one commit
+   * (the round trip and WAL flush that dominate at concurrency 1), not a completion and a claim.
+   */
   private async flushCompletions(): Promise<void> {
     const batch = this.completions.splice(0);
-    try {
-      const done = await completeTasks(this.o.pool, batch.map((b) => b.lease));
-      for (const b of batch) b.resolve(done.has(b.lease.id));
-    } catch (err) {
-      // The leases run out and the tasks are retried: at-least-once, never lost.
-      this.o.log.warn({ err: String(err) }, 'completing tasks failed');
-      for (const b of batch) b.resolve(false);
+    const leases = batch.map((b) => b.lease);
+    // The batch's tasks have finished; their entries leave `running` once they are resolved.
+    const free = this.o.concurrency - this.running.size + batch.length;
+    if (this.stopping || this.filling || free <= 0) {
+      try {
+        const done = await completeTasks(this.o.pool, leases);
+        for (const b of batch) b.resolve(done.has(b.lease.id));
+      } catch (err) {
+        this.completionFailed(batch, err);
+      }
+      return;
     }
+    // Holding `filling` keeps fill() from claiming the same free slots meanwhile.
+    this.filling = true;
+    this.fillAgain = false;
+    this.claiming = (async () => {
+      try {
+        const { completed, claimed } = await completeAndClaim(this.o.pool, leases, this.claimOptions(free));
+        for (const b of batch) b.resolve(completed.has(b.lease.id));
+        for (const t of claimed) this.run(t);
+      } catch (err) {
+        this.completionFailed(batch, err);
+      } finally {
+        this.filling = false;
+        // A fill asked for meanwhile runs after the batch's slots are released.
+        if (this.fillAgain) this.scheduleFill();
+      }
+    })();
+    await this.claiming;
+  }
+
+  private completionFailed(batch: { resolve: (ok: boolean) => void }[], err: unknown): void {
+    // The leases run out and the tasks are retried: at-least-once, never lost.
+    this.o.log.warn({ err: String(err) }, 'completing tasks failed');
+    for (const b of batch) b.resolve(false);
   }
 
   private startHeartbeat(): void {
