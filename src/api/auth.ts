@@ -14,7 +14,7 @@ declare module 'fastify' {
 }
 
 /** Galaxy clients send the key in the x-api-key header (BioBlend) or the `key` query parameter. */
-function apiKeyOf(request: FastifyRequest): string | undefined {
+export function apiKeyOf(request: FastifyRequest): string | undefined {
   const header = request.headers['x-api-key'];
   if (typeof header === 'string' && header) return header;
   const query = request.query as Record<string, unknown> | undefined;

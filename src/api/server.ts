@@ -4,6 +4,7 @@ import { authHook } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { ApiError } from './errors.ts';
 import { adminTaskRoutes } from './routes/admin-tasks.ts';
+import { authenticateRoutes } from './routes/authenticate.ts';
 import { configRoutes } from './routes/config.ts';
 import { healthRoutes } from './routes/health.ts';
 import { collectionRoutes } from './routes/collections.ts';
@@ -23,6 +24,7 @@ const ROUTES: RoutePlugin[] = [
   healthRoutes,
   configRoutes,
   userRoutes,
+  authenticateRoutes,
   adminTaskRoutes,
   historyRoutes,
   datasetRoutes,

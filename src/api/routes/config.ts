@@ -23,6 +23,8 @@ export const configRoutes: RoutePlugin = (app, ctx) => {
       version_minor: '0',
       use_remote_user: null,
       allow_user_creation: false,
+      // Admins delete any user, a user itself (DELETE /api/users/{id}); purging is not implemented.
+      allow_user_deletion: true,
       allow_user_dataset_purge: true,
       enable_quotas: false,
       ftp_upload_site: null,
