@@ -99,6 +99,22 @@ export async function defineTable(db: Queryable, def: DataTableDefinition, sourc
   return 'redefined';
 }
 
+/**
+ * Creates a table when no table of that name exists and leaves an existing one exactly as it is
+ * (whatever its columns or rows): for definitions shipped by default, which an admin may have
+ * redefined. One statement, so replicas starting at once create it once.
+ */
+export async function defineTableIfAbsent(db: Queryable, def: DataTableDefinition, source: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO data_tables (name, columns, key_columns, comment_char, version) VALUES ($1, $2, $3, $4, 1)
+     ON CONFLICT (name) DO NOTHING`,
+    [def.name, def.columns, def.keyColumns, def.commentChar],
+  );
+  if (!rowCount) return false;
+  await logChange(db, def.name, 1, 'define', def.columns, source);
+  return true;
+}
+
 export interface MergeResult {
   table: string;
   added: number;

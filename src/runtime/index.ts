@@ -15,6 +15,7 @@ import type { Logger } from '../util/log.ts';
 import { openDatabase, resolveDatabaseUrl, StartupError } from './database.ts';
 import { allTaskDefinitions, declarePeriodicTasks } from './tasks.ts';
 import { registerStandardTools } from '../toolstore/standard.ts';
+import { ensureDefaultDataTables } from '../datatables/index.ts';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -60,6 +61,8 @@ export async function startRuntime(config: Config, role: Role, log: Logger): Pro
   const ids = new IdCodec(config.idSecret ?? (await getOrCreateSetting(pool, 'id_secret', randomSecret)));
   await declarePeriodicTasks(pool);
   await registerStandardTools(pool, store, log);
+  const tables = await ensureDefaultDataTables(pool);
+  if (tables.length) log.info({ tables }, 'defined the default data tables');
 
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
