@@ -14,6 +14,8 @@ const MODULES = [
   'TestGalaxyDatasetCollections',
   'TestGalaxyTools',
   'TestGalaxyJobs',
+  'TestGalaxyUsers',
+  'TestGalaxyToolData',
 ];
 const ADMIN_KEY = 'bioblend-admin-key-0123456789abcdef';
 let db: TestDatabase;
