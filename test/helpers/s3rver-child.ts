@@ -3,7 +3,7 @@
  * listens. It lives in its own process because s3rver's ListObjectsV2 continuation tokens
  * use DES, which Node 20 only allows with --openssl-legacy-provider at process start.
  *
- * argv: <data directory> <bucket>
+ * argv: <data directory> <bucket> [port] (0 or absent: any free port)
  */
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -16,7 +16,7 @@ interface S3rverInstance {
 type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
 const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
 
-const [directory, bucket] = process.argv.slice(2);
+const [directory, bucket, portArgument] = process.argv.slice(2);
 if (!directory || !bucket) {
   process.stderr.write('usage: s3rver-child.ts <directory> <bucket>\n');
   process.exit(2);
@@ -24,7 +24,7 @@ if (!directory || !bucket) {
 
 const server = new S3rver({
   address: '127.0.0.1',
-  port: 0,
+  port: Number(portArgument ?? 0),
   directory,
   silent: true,
   configureBuckets: [{ name: bucket, configs: [] }],

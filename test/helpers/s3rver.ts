@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,22 +30,25 @@ const childScript = fileURLToPath(new URL('./s3rver-child.ts', import.meta.url))
  * with --openssl-legacy-provider (its ListObjectsV2 paging needs DES on Node 20). It checks
  * neither signatures nor conditional writes, so tests must not rely on either.
  */
-export async function startS3rver(options: { bucket?: string } = {}): Promise<S3rverHandle> {
-  const bucket = options.bucket ?? 'nebula-test';
-  const directory = await mkdtemp(path.join(os.tmpdir(), 'nebula-s3rver-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', childScript, directory, bucket], {
+interface RunningChild {
+  child: ChildProcess;
+  port: number;
+  stderr: () => string;
+}
+
+/** Starts the s3rver child on `port` (0: any free one) and waits until it listens. */
+async function spawnChild(directory: string, bucket: string, port: number): Promise<RunningChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', childScript, directory, bucket, String(port)], {
     env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-
-  let port: number;
   try {
-    port = await new Promise<number>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout });
+    const listening = await new Promise<number>((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout! });
       lines.once('line', (line) => {
         try {
           resolve((JSON.parse(line) as { port: number }).port);
@@ -56,12 +59,43 @@ export async function startS3rver(options: { bucket?: string } = {}): Promise<S3
       child.once('exit', (code) => reject(new Error(`s3rver child exited with ${code}: ${stderr}`)));
       child.once('error', reject);
     });
+    return { child, port: listening, stderr: () => stderr };
   } catch (error) {
     if (child.exitCode === null) child.kill();
+    throw error;
+  }
+}
+
+export async function startS3rver(options: { bucket?: string } = {}): Promise<S3rverHandle> {
+  const bucket = options.bucket ?? 'nebula-test';
+  const directory = await mkdtemp(path.join(os.tmpdir(), 'nebula-s3rver-'));
+  let current: RunningChild;
+  try {
+    current = await spawnChild(directory, bucket, 0);
+  } catch (error) {
     await rm(directory, { recursive: true, force: true });
     throw error;
   }
-
+  const port = current.port;
+  let stopping = false;
+  let restarting: Promise<void> | undefined;
+  // This S3 server is test equipment, not the system under test: if something outside the test
+  // kills it (seen twice in CI right after a Slurm-heavy test, cause not found), it comes back
+  // on the same port with the same data, and says so loudly.
+  const watch = (running: RunningChild) => {
+    running.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`s3rver child (port ${port}) exited unexpectedly: code ${code}, signal ${signal}; stderr: ${running.stderr().slice(-4000)}; restarting it`);
+      restarting = spawnChild(directory, bucket, port).then(
+        (next) => {
+          current = next;
+          watch(next);
+        },
+        (error: unknown) => console.error(`s3rver could not be restarted on port ${port}: ${String(error)}`),
+      );
+    });
+  };
+  watch(current);
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
@@ -76,9 +110,12 @@ export async function startS3rver(options: { bucket?: string } = {}): Promise<S3
       prefix,
     }),
     async stop() {
+      stopping = true;
+      await restarting;
+      const { child } = current;
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.stdin.end();
+        child.stdin!.end();
         await exited;
       }
       await rm(directory, { recursive: true, force: true });
