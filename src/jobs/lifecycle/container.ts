@@ -32,9 +32,11 @@ export function destinationUsesContainers(destination: DestinationConfig): boole
  * false when the job was failed here (the caller then leaves it alone), true otherwise.
  */
 export async function pinJobContainer(ctx: TaskContext, jobId: number): Promise<boolean> {
+  const config = jobsConfig(ctx);
+  // No destination runs containers (a plain local or cluster setup): no job needs its row read here.
+  if (!config.jobs.destinations.some(destinationUsesContainers)) return true;
   const job = await getJob(ctx.pool, jobId);
   if (!job || job.state !== 'new' || job.container_digest) return true;
-  const config = jobsConfig(ctx);
   const destination = chooseDestination(config.jobs, { toolId: job.tool_id, cores: job.cores, memoryMb: job.memory_mb });
   if (!destinationUsesContainers(destination)) return true;
 

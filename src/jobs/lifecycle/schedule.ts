@@ -12,7 +12,7 @@ import { withTransaction, type PoolClient } from '../../db/pool.ts';
 import type { TaskContext, TaskDefinition } from '../../tasks/index.ts';
 import { pinJobContainer } from './container.ts';
 import { chooseDestination } from './destination.ts';
-import { getJob, jobInputs, setOutputDatasetsState, type JobInputRow } from './queries.ts';
+import { getJob, jobInputs, setOutputDatasetsState, type JobInputRow, type JobRow } from './queries.ts';
 import { enqueueJobTask, requeueSelf } from './requeue.ts';
 import { jobsConfig, waitSeconds } from './settings.ts';
 import { submitJob } from './submit.ts';
@@ -40,8 +40,8 @@ export function readiness(inputs: JobInputRow[]): Readiness {
   return inputs.every((i) => READY.has(i.state)) ? { kind: 'ready' } : { kind: 'wait' };
 }
 
-/** Returns the attempt to submit inline, if the job was queued for an inline-submit destination. */
-async function transition(client: PoolClient, ctx: TaskContext, jobId: number): Promise<number | undefined> {
+/** Returns the queued job to submit inline, if it was queued for an inline-submit destination. */
+async function transition(client: PoolClient, ctx: TaskContext, jobId: number): Promise<JobRow | undefined> {
   const job = await getJob(client, jobId, { forUpdate: true });
   if (!job || job.state !== 'new') return;
   const verdict = readiness(await jobInputs(client, jobId));
@@ -65,14 +65,14 @@ async function transition(client: PoolClient, ctx: TaskContext, jobId: number): 
   // Each attempt is numbered here (and on a retry): job.submit only ever submits job.attempt,
   // so a submit that crashed and runs again finds the same attempt under the same name.
   const attempt = job.attempt + 1;
-  await client.query(
+  const { rows: queued } = await client.query<JobRow>(
     `UPDATE jobs SET state = 'queued', destination = $2, runner = $3, queued_at = now(), paused_reason = NULL,
             attempt = $4, token_hash = $5, external_id = NULL, heartbeat_at = NULL, update_time = now()
-      WHERE id = $1`,
+      WHERE id = $1 RETURNING *`,
     [jobId, destination.id, destination.runner, attempt, hashToken(await jobToken(client, job.uuid, attempt))],
   );
   await setOutputDatasetsState(client, jobId, 'queued', ['new', 'paused']);
-  if (INLINE_SUBMIT_RUNNERS.has(destination.runner)) return attempt;
+  if (INLINE_SUBMIT_RUNNERS.has(destination.runner)) return queued[0];
   await enqueueJobTask(client, 'job.submit', job);
   return undefined;
 }
@@ -80,18 +80,21 @@ async function transition(client: PoolClient, ctx: TaskContext, jobId: number): 
 export const scheduleTask: TaskDefinition<{ jobId: number }> = {
   kind: 'job.schedule',
   run: async (payload, ctx) => {
+    let queued: JobRow | undefined;
     if ((ctx.checkpoint as ScheduleCheckpoint | null)?.submitAttempt === undefined) {
       // A container destination's job has its image pinned first (or fails here, naming it).
       if (!(await pinJobContainer(ctx, payload.jobId))) return;
-      const inline = await withTransaction(ctx.pool, async (client) => {
+      queued = await withTransaction(ctx.pool, async (client) => {
         // Fenced on the lease first (throws if lost), as completeWith would be.
         await ctx.saveCheckpoint({}, client);
-        const attempt = await transition(client, ctx, payload.jobId);
-        if (attempt !== undefined) await ctx.saveCheckpoint({ submitAttempt: attempt } satisfies ScheduleCheckpoint, client);
-        return attempt;
+        const job = await transition(client, ctx, payload.jobId);
+        if (job) await ctx.saveCheckpoint({ submitAttempt: job.attempt } satisfies ScheduleCheckpoint, client);
+        return job;
       });
-      if (inline === undefined) return; // the engine completes the task
+      if (queued === undefined) return; // the engine completes the task
     }
-    await submitJob(payload.jobId, ctx);
+    // Right after the commit, the row it returned is the job as submitJob would read it (the
+    // compare-and-set to running still catches a cancel in between); a retry reads it afresh.
+    await submitJob(payload.jobId, ctx, queued);
   },
 };

@@ -64,12 +64,20 @@ export function jobIds(pool: Queryable, ctx?: HasServices): Promise<IdCodec> {
 /** The registry module is written by the runners' area; loaded lazily so the core never names a runner. */
 const RUNNER_REGISTRY: string = '../runners/index.ts';
 
+type RunnerRegistry = { getRunner?: (name: string) => JobRunner };
+/** Imported once: a dynamic import() per call goes through the module loader's hooks every time. */
+let registryModule: Promise<RunnerRegistry> | undefined;
+
 export async function runnerFor(name: string): Promise<JobRunner> {
   const override = settings.runners?.[name];
   if (override) return override;
-  let registry: { getRunner?: (name: string) => JobRunner };
+  let registry: RunnerRegistry;
   try {
-    registry = (await import(RUNNER_REGISTRY)) as typeof registry;
+    registryModule ??= (import(RUNNER_REGISTRY) as Promise<RunnerRegistry>).catch((err: unknown) => {
+      registryModule = undefined;
+      throw err;
+    });
+    registry = await registryModule;
   } catch (err) {
     throw new Error(`no job runner registry available (src/jobs/runners/index.ts): ${(err as Error).message}`);
   }

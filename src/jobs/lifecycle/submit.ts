@@ -12,7 +12,7 @@ import type { TaskContext, TaskDefinition } from '../../tasks/index.ts';
 import type { SubmitRequest } from '../interfaces.ts';
 import { chooseDestination, destinationById } from './destination.ts';
 import { failJob } from './fail.ts';
-import { getJob, jobLockActive, setOutputDatasetsState } from './queries.ts';
+import { getJob, jobLockActive, setOutputDatasetsState, type JobRow } from './queries.ts';
 import { enqueueJobTask, requeueSelf } from './requeue.ts';
 import {
   executorCommand, jobIds, jobsConfig, monitorSeconds, objectStoreEnvironment, runnerFor, serverUrl,
@@ -34,10 +34,11 @@ function isRetryable(err: unknown): boolean {
 /**
  * Submits the job's current (queued) attempt and marks it running, completing the calling task
  * in the same transaction. Called by job.submit, and by job.schedule right after it queued a job
- * for a destination whose runner starts attempts at once (the local runners).
+ * for a destination whose runner starts attempts at once (the local runners), with the row its
+ * queueing transaction returned (`queued`) so the job is not read again.
  */
-export async function submitJob(jobId: number, ctx: TaskContext): Promise<void> {
-  const job = await getJob(ctx.pool, jobId);
+export async function submitJob(jobId: number, ctx: TaskContext, queued?: JobRow): Promise<void> {
+  const job = queued ?? (await getJob(ctx.pool, jobId));
   if (!job || job.state !== 'queued' || job.attempt < 1) return;
   if (await jobLockActive(ctx.pool)) {
     await ctx.completeWith((client) => requeueSelf(client, ctx, 'job.submit', job, monitorSeconds()));
