@@ -13,7 +13,6 @@ import { buildCommandLine } from '../../tools/command/build.ts';
 import { profileAtLeast } from '../../tools/command/profile.ts';
 import { applyStdio, stdioPolicy } from '../../tools/command/stdio.ts';
 import type { JobContext, JobOutput } from '../../tools/command/param-dict.ts';
-import { loadToolFromFile } from '../../tools/loader.ts';
 import type { ToolSource } from '../../tools/model.ts';
 import type { ToolState } from '../../tools/parameters/values.ts';
 import type { JobReport, JobSpec } from '../interfaces.ts';
@@ -26,6 +25,7 @@ import type { NodeCache } from './node-cache.ts';
 import type { ExecutorSettings } from './settings.ts';
 import { describeError, stageInputs, stageMetadataFiles, stageTool } from './stage.ts';
 import { runInProcessGroup, type RunResult } from './run.ts';
+import { loadStagedTool } from './tool-cache.ts';
 import { stageReferences, storeExtraFilesBundles } from './references.ts';
 
 /** What the report keeps of each stream; the files can be far larger. */
@@ -168,7 +168,7 @@ export async function executeJob(options: ExecuteOptions): Promise<ExecuteOutcom
     const state = structuredClone(spec.toolState) as ToolState;
     let built;
     try {
-      tool = loadToolFromFile(toolXml);
+      tool = loadStagedTool(spec.tool.bundleKey, spec.tool.toolPath, toolXml);
       await stageMetadataFiles(store, cache, spec, dir, state);
       const outputs: Record<string, JobOutput> = {};
       spec.outputs.forEach((out, index) => {
