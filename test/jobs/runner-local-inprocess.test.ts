@@ -143,6 +143,35 @@ describe('local runner, in-process (default)', () => {
     expect((await reported).state).toBe('ok');
   }, 60_000);
 
+  it('submits made at the same moment never run more attempts than params.concurrency', async () => {
+    const local = getRunner('local');
+    const dest = destination({ concurrency: 2, cancelGraceSeconds: 1 });
+    const jobs = await Promise.all([1, 2, 3, 4].map(() => job('sleep 300', dest)));
+    const outcomes = await Promise.allSettled(jobs.map((j) => local.submit(j.request)));
+    const started = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.externalId] : []));
+    const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
+    expect(started).toHaveLength(2);
+    expect(refused).toHaveLength(2);
+    for (const error of refused) expect(error).toBeInstanceOf(DestinationFullError);
+    for (const externalId of started) {
+      await local.cancel(externalId, dest);
+      await inProcessDone(externalId);
+    }
+  }, 60_000);
+
+  it('a waiting submit that loses one freed slot to another submit takes the next one', async () => {
+    const local = getRunner('local');
+    const dest = destination({ concurrency: 1 });
+    const first = await job(`sleep 0.2; echo a > '$out1'`, dest);
+    const second = await job(`echo b > '$out1'`, dest);
+    const third = await job(`echo c > '$out1'`, dest);
+    const reports = [second, third].map((j) => j.server.nextReport());
+    await local.submit(first.request);
+    // Both wait for the first attempt's slot: one gets it, the other the slot that one frees.
+    await Promise.all([local.submit(second.request), local.submit(third.request)]);
+    expect((await Promise.all(reports)).map((r) => r.state)).toEqual(['ok', 'ok']);
+  }, 60_000);
+
   it('refuses a bad params.isolation', async () => {
     const local = getRunner('local');
     const { request } = await job('true', destination({ isolation: 'thread' }));

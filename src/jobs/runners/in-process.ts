@@ -20,7 +20,7 @@ import path from 'node:path';
 import { loadConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { runExecutor } from '../executor/index.ts';
-import { ExecutorSettingsError, readExecutorSettings } from '../executor/settings.ts';
+import { ExecutorSettingsError, readExecutorSettings, type ExecutorSettings } from '../executor/settings.ts';
 import { createObjectStore, type ObjectStore } from '../../objectstore/index.ts';
 import type { AttemptStatus } from '../interfaces.ts';
 import { createMarkerExclusively, readMarker, writeMarker, type Marker } from './markers.ts';
@@ -217,8 +217,7 @@ export async function submitInProcess(request: InProcessSubmit): Promise<{ exter
     await rm(f.marker, { force: true });
   }
 
-  await request.checkCapacity();
-  let settings;
+  let settings: ExecutorSettings;
   try {
     const env = { ...request.environment, NEBULA_JOB_NAME: name, NEBULA_JOB_FINGERPRINT: fingerprint, NEBULA_DESTINATION: request.destinationId };
     settings = readExecutorSettings(env, configFor(env));
@@ -231,10 +230,6 @@ export async function submitInProcess(request: InProcessSubmit): Promise<{ exter
 
   const externalId = formatInProcessId({ ...(await selfIdentity()), name, fingerprint });
   const marker: Marker = { name, fingerprint, externalId, destination: request.destinationId, submittedAt: new Date().toISOString() };
-  if (!(await createMarkerExclusively(f.marker, marker))) {
-    throw new SubmitRaceError(`job ${name} is being submitted by another worker`);
-  }
-  installExitHook();
   const attempt: RunningAttempt = {
     externalId,
     markerFile: f.marker,
@@ -243,7 +238,16 @@ export async function submitInProcess(request: InProcessSubmit): Promise<{ exter
     done: Promise.resolve(),
     markerWrite: Promise.resolve(),
   };
-  running.set(externalId, attempt);
+  await oneAtATime(dir, async () => {
+    await request.checkCapacity();
+    attempt.marker = { ...marker, submittedAt: new Date().toISOString() };
+    if (!(await createMarkerExclusively(f.marker, attempt.marker))) {
+      throw new SubmitRaceError(`job ${name} is being submitted by another worker`);
+    }
+    // Counted as live from here on (ownMarkerFiles), by the next submit too.
+    running.set(externalId, attempt);
+  });
+  installExitHook();
   attempt.done = (async () => {
     let record: ExitRecord;
     try {
@@ -279,8 +283,17 @@ async function recordToolGroup(attempt: RunningAttempt, pgid: number): Promise<v
 
 /** Whether an in-process marker's attempt still runs (its worker is alive on this host). */
 export async function inProcessMarkerLive(marker: Marker): Promise<boolean> {
+  if (running.has(marker.externalId)) return true;
   const owner = parseInProcessId(marker.externalId);
   return owner.host === os.hostname() && (await isAlive(owner));
+}
+
+/**
+ * The marker files of the attempts this process runs now: live without reading them (a submit
+ * counts the destination's live attempts every time, and most are usually its own).
+ */
+export function ownMarkerFiles(): Set<string> {
+  return new Set([...running.values()].map((a) => a.markerFile));
 }
 
 export async function inProcessStatus(externalId: string, dir: string): Promise<AttemptStatus> {
@@ -336,21 +349,45 @@ export async function cancelInProcess(externalId: string, dir: string, graceSeco
 const endWaiters = new Set<() => void>();
 
 /**
- * Resolves when one of this process's in-process attempts ends, or after `ms`. A submit that
- * finds the destination full waits this long at most: the job that just reported (and woke this
- * submit) usually frees its slot a moment later.
+ * Resolves when one of this process's in-process attempts ends, or after `ms`; false at once when
+ * none runs (nothing here can free a slot). A submit that finds the destination full waits this
+ * long at most: the job that just reported (and woke this submit) usually frees its slot a moment
+ * later.
  */
-export function waitForAnyEnd(ms: number): Promise<void> {
-  if (running.size === 0) return Promise.resolve();
+export function waitForAnyEnd(ms: number): Promise<boolean> {
+  if (running.size === 0) return Promise.resolve(false);
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
       endWaiters.delete(done);
-      resolve();
+      resolve(true);
     };
     const timer = setTimeout(done, ms);
     endWaiters.add(done);
   });
+}
+
+/** Per runner state directory: the submit that is counting the destination's slots and taking one. */
+const admissions = new Map<string, Promise<void>>();
+
+/**
+ * Runs `admit` (count the live attempts, then claim a slot with a marker) for one submit of this
+ * process at a time per directory. Concurrent submits that counted together would all see the
+ * same free slot and all take it, running more attempts than the destination's limit; in turn,
+ * each sees the slot its predecessor took.
+ */
+async function oneAtATime<T>(dir: string, admit: () => Promise<T>): Promise<T> {
+  const before = admissions.get(dir) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = before.then(() => new Promise<void>((resolve) => (release = resolve)));
+  admissions.set(dir, mine);
+  await before;
+  try {
+    return await admit();
+  } finally {
+    release();
+    if (admissions.get(dir) === mine) admissions.delete(dir);
+  }
 }
 
 /** For tests: the in-process attempts this process runs now. */

@@ -24,11 +24,13 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AttemptStatus, DestinationConfig, JobRunner, SubmitRequest } from '../interfaces.ts';
-import { cancelInProcess, inProcessMarkerLive, inProcessStatus, isInProcessId, submitInProcess, waitForAnyEnd } from './in-process.ts';
+import {
+  cancelInProcess, inProcessMarkerLive, inProcessStatus, isInProcessId, ownMarkerFiles, submitInProcess, waitForAnyEnd,
+} from './in-process.ts';
 import { listMarkers, readMarker, writeMarker, type Marker } from './markers.ts';
 import {
   descendantGroups, findProcessesByEnv, formatExternalId, identify, isAlive, parseExternalId, readProcStat, type ProcessIdentity,
@@ -70,7 +72,7 @@ export function requestFingerprint(request: SubmitRequest): string {
   return createHash('sha256').update(JSON.stringify([request.name, request.jobId, request.attempt, request.destination.id, env])).digest('hex').slice(0, 16);
 }
 
-/** How long an in-process submit waits for one of this worker's attempts to free a full destination. */
+/** How long, in all, an in-process submit waits for one of this worker's attempts to free a full destination. */
 const IN_PROCESS_SLOT_WAIT_MS = 1000;
 
 /** A marker left empty this long by a crashed submitter is taken over. */
@@ -112,8 +114,12 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
   };
 
   const liveCount = async (dir: string): Promise<number> => {
-    let count = 0;
-    for (const marker of await listMarkers(dir)) {
+    const own = ownMarkerFiles();
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+    let count = names.filter((n) => own.has(path.join(dir, n))).length;
+    const others = await Promise.all(names.filter((n) => !own.has(path.join(dir, n))).map((n) => readMarker(path.join(dir, n))));
+    for (const marker of others) {
+      if (!marker) continue;
       if (isInProcessId(marker.externalId)) {
         if (await inProcessMarkerLive(marker)) count++;
         continue;
@@ -124,14 +130,20 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
     return count;
   };
 
-  const checkCapacity = async (destination: DestinationConfig, dir: string, waitMs = 0): Promise<void> => {
+  /**
+   * Throws DestinationFullError when the destination runs its limit of attempts. Until
+   * `waitUntil` (epoch ms), a full destination is counted again each time one of this process's
+   * in-process attempts ends: the first end may go to another submit, the next to this one.
+   */
+  const checkCapacity = async (destination: DestinationConfig, dir: string, waitUntil = 0): Promise<void> => {
     const limit = concurrencyOf(destination);
-    if (limit === undefined || (await liveCount(dir)) < limit) return;
-    if (waitMs > 0) {
-      await waitForAnyEnd(waitMs);
+    if (limit === undefined) return;
+    for (;;) {
       if ((await liveCount(dir)) < limit) return;
+      const left = waitUntil - Date.now();
+      // Nothing of this process runs: no end to wait for here (other workers' slots free unseen).
+      if (left <= 0 || !(await waitForAnyEnd(left))) throw new DestinationFullError(destination.id, limit);
     }
-    throw new DestinationFullError(destination.id, limit);
   };
 
   const executorEnvironment = (request: SubmitRequest): Record<string, string> => {
@@ -163,13 +175,14 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
       const dir = stateDirFor(request.destination);
       const fingerprint = requestFingerprint(request);
       if (isolationOf(request.destination, flavour.defaultIsolation ?? 'in-process') === 'in-process') {
+        const waitUntil = Date.now() + IN_PROCESS_SLOT_WAIT_MS;
         return submitInProcess({
           name: request.name,
           fingerprint,
           destinationId: request.destination.id,
           dir,
           environment: executorEnvironment(request),
-          checkCapacity: () => checkCapacity(request.destination, dir, IN_PROCESS_SLOT_WAIT_MS),
+          checkCapacity: () => checkCapacity(request.destination, dir, waitUntil),
         });
       }
       if (request.executorCommand.length === 0) throw new RunnerConfigError('executorCommand is empty');
