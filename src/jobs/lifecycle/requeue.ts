@@ -15,6 +15,14 @@ export interface JobDemand {
   memory_mb: number;
 }
 
+/**
+ * Claimed before the other job tasks: ending an attempt that already ran (its report applied, its
+ * outputs visible) goes ahead of starting new ones. Without it, a backlog of job.schedule tasks
+ * (many jobs posted at once, the destination full) holds every finished job in `running` until
+ * the backlog is gone. Their number is bounded by the attempts that ran, so schedules still run.
+ */
+const PRIORITY: Partial<Record<JobTaskKind, number>> = { 'job.finish': 1, 'job.cancel': 1 };
+
 export function jobTaskKey(kind: JobTaskKind, jobId: number): string {
   return `${kind}:${jobId}`;
 }
@@ -35,6 +43,7 @@ export async function enqueueJobTask(
     queue: JOB_QUEUE,
     payload: { jobId: job.id, ...opts.payload },
     uniqueKey,
+    priority: PRIORITY[kind] ?? 0,
     delaySeconds: opts.delaySeconds,
     maxAttempts: 10,
     timeoutSeconds: 600,
