@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/pool.ts';
-import { setOutputDatasetsState, waitingJobsReading } from './queries.ts';
+import { setOutputDatasetsState } from './queries.ts';
 import { enqueueJobTask } from './requeue.ts';
 import { enqueueAttemptSweep } from './sweep.ts';
 
@@ -34,11 +34,12 @@ export async function failJob(
 
 /** Schedules the jobs waiting on this job's outputs (they run, or are paused if it failed). */
 export async function wakeDependents(db: Queryable, jobId: number): Promise<void> {
-  const { rows } = await db.query<{ dataset_id: number }>(
-    'SELECT h.dataset_id FROM job_outputs o JOIN hdas h ON h.id = o.hda_id WHERE o.job_id = $1',
+  // Through the datasets, as waitingJobsReading: another HDA of the same dataset (a copy) counts.
+  const { rows } = await db.query<{ id: number; cores: number; memory_mb: number }>(
+    `SELECT DISTINCT j.id, j.cores, j.memory_mb FROM job_outputs o JOIN hdas out ON out.id = o.hda_id
+       JOIN hdas h ON h.dataset_id = out.dataset_id JOIN job_inputs i ON i.hda_id = h.id JOIN jobs j ON j.id = i.job_id
+      WHERE o.job_id = $1 AND j.state = 'new'`,
     [jobId],
   );
-  for (const dependent of await waitingJobsReading(db, rows.map((r) => r.dataset_id))) {
-    await enqueueJobTask(db, 'job.schedule', dependent);
-  }
+  for (const dependent of rows) await enqueueJobTask(db, 'job.schedule', dependent);
 }
