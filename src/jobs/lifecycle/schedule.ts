@@ -15,7 +15,7 @@ import { chooseDestination } from './destination.ts';
 import { getJob, jobInputs, setOutputDatasetsState, type JobInputRow, type JobRow } from './queries.ts';
 import { enqueueJobTask, requeueSelf } from './requeue.ts';
 import { jobsConfig, waitSeconds } from './settings.ts';
-import { submitJob } from './submit.ts';
+import { submitJob, type QueuedJob } from './submit.ts';
 import { hashToken, jobToken } from './token.ts';
 
 /** Runners whose submit only starts a process on this host: job.schedule submits them itself. */
@@ -40,8 +40,8 @@ export function readiness(inputs: JobInputRow[]): Readiness {
   return inputs.every((i) => READY.has(i.state)) ? { kind: 'ready' } : { kind: 'wait' };
 }
 
-/** Returns the queued job to submit inline, if it was queued for an inline-submit destination. */
-async function transition(client: PoolClient, ctx: TaskContext, jobId: number): Promise<JobRow | undefined> {
+/** Returns the queued job (and its attempt's token) to submit inline, if it was queued for an inline-submit destination. */
+async function transition(client: PoolClient, ctx: TaskContext, jobId: number): Promise<QueuedJob | undefined> {
   const job = await getJob(client, jobId, { forUpdate: true });
   if (!job || job.state !== 'new') return;
   const verdict = readiness(await jobInputs(client, jobId));
@@ -65,14 +65,15 @@ async function transition(client: PoolClient, ctx: TaskContext, jobId: number): 
   // Each attempt is numbered here (and on a retry): job.submit only ever submits job.attempt,
   // so a submit that crashed and runs again finds the same attempt under the same name.
   const attempt = job.attempt + 1;
+  const token = await jobToken(client, job.uuid, attempt);
   const { rows: queued } = await client.query<JobRow>(
     `UPDATE jobs SET state = 'queued', destination = $2, runner = $3, queued_at = now(), paused_reason = NULL,
             attempt = $4, token_hash = $5, external_id = NULL, heartbeat_at = NULL, update_time = now()
       WHERE id = $1 RETURNING *`,
-    [jobId, destination.id, destination.runner, attempt, hashToken(await jobToken(client, job.uuid, attempt))],
+    [jobId, destination.id, destination.runner, attempt, hashToken(token)],
   );
   await setOutputDatasetsState(client, jobId, 'queued', ['new', 'paused']);
-  if (INLINE_SUBMIT_RUNNERS.has(destination.runner)) return queued[0];
+  if (INLINE_SUBMIT_RUNNERS.has(destination.runner)) return { job: queued[0]!, token };
   await enqueueJobTask(client, 'job.submit', job);
   return undefined;
 }
@@ -80,16 +81,16 @@ async function transition(client: PoolClient, ctx: TaskContext, jobId: number): 
 export const scheduleTask: TaskDefinition<{ jobId: number }> = {
   kind: 'job.schedule',
   run: async (payload, ctx) => {
-    let queued: JobRow | undefined;
+    let queued: QueuedJob | undefined;
     if ((ctx.checkpoint as ScheduleCheckpoint | null)?.submitAttempt === undefined) {
       // A container destination's job has its image pinned first (or fails here, naming it).
       if (!(await pinJobContainer(ctx, payload.jobId))) return;
       queued = await withTransaction(ctx.pool, async (client) => {
         // Fenced on the lease first (throws if lost), as completeWith would be.
         await ctx.saveCheckpoint({}, client);
-        const job = await transition(client, ctx, payload.jobId);
-        if (job) await ctx.saveCheckpoint({ submitAttempt: job.attempt } satisfies ScheduleCheckpoint, client);
-        return job;
+        const inline = await transition(client, ctx, payload.jobId);
+        if (inline) await ctx.saveCheckpoint({ submitAttempt: inline.job.attempt } satisfies ScheduleCheckpoint, client);
+        return inline;
       });
       if (queued === undefined) return; // the engine completes the task
     }

@@ -35,10 +35,16 @@ function isRetryable(err: unknown): boolean {
  * Submits the job's current (queued) attempt and marks it running, completing the calling task
  * in the same transaction. Called by job.submit, and by job.schedule right after it queued a job
  * for a destination whose runner starts attempts at once (the local runners), with the row its
- * queueing transaction returned (`queued`) so the job is not read again.
+ * queueing transaction returned (`queued`, with the attempt's token) so neither is read again.
  */
-export async function submitJob(jobId: number, ctx: TaskContext, queued?: JobRow): Promise<void> {
-  const job = queued ?? (await getJob(ctx.pool, jobId));
+/** A job just queued, and its attempt's token, as the queueing transaction committed them. */
+export interface QueuedJob {
+  job: JobRow;
+  token: string;
+}
+
+export async function submitJob(jobId: number, ctx: TaskContext, queued?: QueuedJob): Promise<void> {
+  const job = queued?.job ?? (await getJob(ctx.pool, jobId));
   if (!job || job.state !== 'queued' || job.attempt < 1) return;
   if (await jobLockActive(ctx.pool)) {
     await ctx.completeWith((client) => requeueSelf(client, ctx, 'job.submit', job, monitorSeconds()));
@@ -59,7 +65,7 @@ export async function submitJob(jobId: number, ctx: TaskContext, queued?: JobRow
       NEBULA_SERVER_URL: serverUrl(config),
       NEBULA_JOB_ID: ids.encode(job.id),
       NEBULA_JOB_ATTEMPT: String(attempt),
-      NEBULA_JOB_TOKEN: await jobToken(ctx.pool, job.uuid, attempt),
+      NEBULA_JOB_TOKEN: queued?.token ?? (await jobToken(ctx.pool, job.uuid, attempt)),
       ...objectStoreEnvironment(config),
       ...(config.jobs.scratchPath ? { NEBULA_SCRATCH_PATH: config.jobs.scratchPath } : {}),
       ...(config.jobs.nodeCachePath ? { NEBULA_NODE_CACHE_PATH: config.jobs.nodeCachePath } : {}),
