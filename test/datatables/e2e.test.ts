@@ -117,7 +117,8 @@ afterAll(async () => {
   for (const h of homes) rmSync(h, { recursive: true, force: true });
 });
 
-it.skipIf(!hasSamtools)('a data manager builds a reference on worker A; a tool uses it on worker B (no shared disk)', async () => {
+it('a data manager builds a reference on worker A; a tool uses it on worker B (no shared disk)', async () => {
+  expect(hasSamtools, 'samtools is missing: install it (scripts/system-deps.sh does)').toBe(true);
   const address = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
   const a = worker('a', address);
   const dmInputs = (mode: string) => ({ input: { src: 'hda', id: fastaId }, dbkey: 'small', display_name: 'Small genome', mode });
