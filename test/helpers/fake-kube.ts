@@ -5,6 +5,12 @@
  *
  *   POST/GET/DELETE /apis/batch/v1/namespaces/{ns}/jobs[/{name}]
  *   POST/GET/PUT    /api/v1/namespaces/{ns}/secrets[/{name}]
+ *   GET             /apis/batch/v1/namespaces/{ns}/jobs?labelSelector=&limit=&continue=
+ *
+ * A list answers as the API server does: items in name order, equality- and set-based label
+ * selectors (`a=b`, `a!=b`, `a`, `!a`, `a in (x,y)`, `a notin (x,y)`), at most `limit` items with
+ * an opaque `metadata.continue` (and `remainingItemCount`) while more remain, 400 for a selector
+ * or continue token it cannot parse.
  *
  * As a real API server does, it answers 415 to a body that is not application/json, persists
  * nothing for `?dryRun=All`, and rejects an unknown `propagationPolicy`.
@@ -53,6 +59,8 @@ export class FakeKube {
   readonly jobs = new Map<string, KubeObject>();
   readonly secrets = new Map<string, KubeObject>();
   readonly requests: RecordedRequest[] = [];
+  /** Answer every list request with this status (e.g. 403, credentials that may not list). */
+  refuseLists?: number;
   /** Answer the next N requests with 500, to test error paths. */
   failNext = 0;
   /** Never answer the next N requests (the connection stays open until the client gives up). */
@@ -106,6 +114,11 @@ export class FakeKube {
     return file;
   }
 
+  /** How many requests this server has received with that method on a path matching `path`. */
+  count(method: string, path: RegExp | string): number {
+    return this.requests.filter((r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path))).length;
+  }
+
   job(namespace: string, name: string): KubeObject | undefined {
     return this.jobs.get(`${namespace}/${name}`);
   }
@@ -151,9 +164,9 @@ export class FakeKube {
     const how = { dryRun: dryRun === 'All', orphan: policy === 'Orphan' };
 
     const jobs = JOBS.exec(url.pathname);
-    if (jobs) return this.resource(req.method, res, this.jobs, 'jobs', 'batch', jobs[1]!, jobs[2], body, how);
+    if (jobs) return this.resource(req.method, res, this.jobs, 'jobs', 'batch', jobs[1]!, jobs[2], body, how, url.searchParams);
     const secrets = SECRETS.exec(url.pathname);
-    if (secrets) return this.resource(req.method, res, this.secrets, 'secrets', '', secrets[1]!, secrets[2], body, how);
+    if (secrets) return this.resource(req.method, res, this.secrets, 'secrets', '', secrets[1]!, secrets[2], body, how, url.searchParams);
     this.send(res, 404, status(404, 'NotFound', `fake-kube does not serve ${req.method} ${url.pathname}`));
   }
 
@@ -167,6 +180,7 @@ export class FakeKube {
     name: string | undefined,
     body: KubeObject | undefined,
     how: { dryRun: boolean; orphan: boolean },
+    query: URLSearchParams,
   ): void {
     const what = group ? `${kind}.${group}` : kind;
     if (method === 'POST' && !name) {
@@ -183,6 +197,7 @@ export class FakeKube {
       if (!how.dryRun) store.set(key, created);
       return this.send(res, 201, created);
     }
+    if (method === 'GET' && !name) return this.list(res, store, kind, group, namespace, query);
     if (!name) return this.send(res, 405, status(405, 'MethodNotAllowed', `${method} on a collection`));
     const key = `${namespace}/${name}`;
     const existing = store.get(key);
@@ -207,6 +222,55 @@ export class FakeKube {
     this.send(res, 405, status(405, 'MethodNotAllowed', `${method} not served`));
   }
 
+  private list(
+    res: ServerResponse,
+    store: Map<string, KubeObject>,
+    kind: string,
+    group: string,
+    namespace: string,
+    query: URLSearchParams,
+  ): void {
+    if (this.refuseLists !== undefined) {
+      const what = group ? `${kind}.${group}` : kind;
+      return this.send(res, this.refuseLists, status(this.refuseLists, 'Forbidden', `${what} is forbidden: cannot list resource "${kind}" in the namespace "${namespace}"`));
+    }
+    let matches: (labels: Record<string, string>) => boolean;
+    try {
+      matches = parseSelector(query.get('labelSelector') ?? '');
+    } catch (e) {
+      return this.send(res, 400, status(400, 'BadRequest', `unable to parse requirement: ${(e as Error).message}`));
+    }
+    const limitText = query.get('limit');
+    const limit = limitText === null ? 0 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 0) return this.send(res, 400, status(400, 'BadRequest', `limit: invalid value "${limitText}"`));
+    let after = '';
+    const token = query.get('continue');
+    if (token) {
+      try {
+        const decoded = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { start?: unknown };
+        if (typeof decoded.start !== 'string') throw new Error('no start');
+        after = decoded.start;
+      } catch {
+        return this.send(res, 400, status(400, 'BadRequest', 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'));
+      }
+    }
+    const all = [...store.values()]
+      .filter((o) => o.metadata.namespace === namespace && matches(o.metadata.labels ?? {}))
+      .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0))
+      .filter((o) => o.metadata.name > after);
+    const page = limit > 0 ? all.slice(0, limit) : all;
+    const remaining = all.length - page.length;
+    const metadata: Record<string, unknown> = { resourceVersion: String(this.requests.length) };
+    if (remaining > 0) {
+      metadata.continue = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', start: page.at(-1)!.metadata.name })).toString('base64');
+      metadata.remainingItemCount = remaining;
+    }
+    // Items of a list carry no kind/apiVersion of their own; the list does.
+    const items = page.map(({ kind: _k, apiVersion: _a, ...rest }) => rest);
+    const listKind = kind === 'jobs' ? 'JobList' : 'SecretList';
+    this.send(res, 200, { kind: listKind, apiVersion: group ? `${group}/v1` : 'v1', metadata, items });
+  }
+
   private send(res: ServerResponse, code: number, body: unknown): void {
     res.writeHead(code, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
@@ -224,6 +288,31 @@ function status(code: number, reason: string, message: string, name?: string, gr
     details: name ? { name, group, kind } : undefined,
     code,
   };
+}
+
+/** A label selector → a predicate on labels; throws on a requirement it cannot parse. */
+function parseSelector(selector: string): (labels: Record<string, string>) => boolean {
+  const requirements: ((labels: Record<string, string>) => boolean)[] = [];
+  // Commas separate requirements, except inside the parentheses of `in (...)`.
+  for (const raw of selector.split(/,(?![^(]*\))/)) {
+    const part = raw.trim();
+    if (!part) continue;
+    let m: RegExpExecArray | null;
+    if ((m = /^([\w./-]+)\s*(==|=|!=)\s*([\w.-]*)$/.exec(part))) {
+      const [, key, op, value] = m as unknown as [string, string, string, string];
+      requirements.push(op === '!=' ? (l) => l[key] !== value : (l) => l[key] === value);
+    } else if ((m = /^([\w./-]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(part))) {
+      const [, key, op, list] = m as unknown as [string, string, string, string];
+      const values = list.split(',').map((v) => v.trim());
+      requirements.push(op === 'in' ? (l) => key in l && values.includes(l[key]!) : (l) => !(key in l) || !values.includes(l[key]!));
+    } else if ((m = /^(!?)([\w./-]+)$/.exec(part))) {
+      const [, not, key] = m as unknown as [string, string, string];
+      requirements.push(not ? (l) => !(key in l) : (l) => key in l);
+    } else {
+      throw new Error(`"${part}"`);
+    }
+  }
+  return (labels) => requirements.every((r) => r(labels));
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -4,7 +4,7 @@
  * how a real cluster schedules the Job.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DestinationConfig, SubmitRequest } from '../../src/jobs/interfaces.ts';
 import {
   KubernetesApiError,
@@ -14,6 +14,8 @@ import {
   createKubernetesRunner,
   kubernetesName,
 } from '../../src/jobs/runners/kubernetes.ts';
+import { forgetJobListings } from '../../src/jobs/runners/kubernetes/job-listing.ts';
+import { labelValue } from '../../src/jobs/runners/kubernetes/manifest.ts';
 import { FakeKube } from '../helpers/fake-kube.ts';
 import { freePort } from '../helpers/processes.ts';
 
@@ -56,6 +58,9 @@ afterAll(async () => {
   await kube.stop();
 });
 
+// Each test starts without a listing left by the one before (they are at most 1 s old anyway).
+beforeEach(() => forgetJobListings());
+
 describe('kubernetes runner against a fake API server', () => {
   it('creates one batch/v1 Job per attempt with a deterministic name, labels, resources, TTL and deadline', async () => {
     const { externalId } = await runner.submit(request(7));
@@ -64,6 +69,7 @@ describe('kubernetes runner against a fake API server', () => {
     expect(job).toBeDefined();
     expect(job.metadata.labels).toMatchObject({
       'app.kubernetes.io/managed-by': 'nebula',
+      'nebula/destination': 'k8s',
       'nebula/job-id': '7',
       'nebula/attempt': '1',
     });
@@ -149,18 +155,23 @@ describe('kubernetes runner against a fake API server', () => {
 
   it('maps Job status to queued, running and exited; an unknown Job is gone', async () => {
     const { externalId } = await runner.submit(request(9));
-    expect(await runner.status(externalId, destination)).toEqual({ state: 'queued' });
+    // Each step must see the Job as it is now, not through a listing up to 1 s old.
+    const now = () => {
+      forgetJobListings();
+      return runner.status(externalId, destination);
+    };
+    expect(await now()).toEqual({ state: 'queued' });
     kube.setJobStatus(NS, 'nebula-9-1', { active: 1, ready: 0 });
-    expect(await runner.status(externalId, destination)).toEqual({ state: 'queued' });
+    expect(await now()).toEqual({ state: 'queued' });
     kube.setJobStatus(NS, 'nebula-9-1', { active: 1, ready: 1 });
-    expect(await runner.status(externalId, destination)).toEqual({ state: 'running' });
+    expect(await now()).toEqual({ state: 'running' });
     kube.setJobStatus(NS, 'nebula-9-1', { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] });
-    expect(await runner.status(externalId, destination)).toEqual({ state: 'exited', exitCode: 0, reason: 'complete' });
+    expect(await now()).toEqual({ state: 'exited', exitCode: 0, reason: 'complete' });
     kube.setJobStatus(NS, 'nebula-9-1', {
       failed: 1,
       conditions: [{ type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }],
     });
-    const failed = await runner.status(externalId, destination);
+    const failed = await now();
     expect(failed).toMatchObject({ state: 'exited', exitCode: null });
     expect((failed as { reason: string }).reason).toContain('DeadlineExceeded');
     expect(await runner.status(`${NS}/nebula-404-1`, destination)).toEqual({ state: 'gone' });
@@ -273,7 +284,7 @@ describe('kubernetes runner against a fake API server', () => {
     kube.hangNext = 1;
     const err = await runner.status(`${NS}/nebula-9-1`, impatient).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KubernetesUnavailableError);
-    expect((err as Error).message).toMatch(new RegExp(`${kube.url.replace(/\./g, '\\.')} did not answer read Job`));
+    expect((err as Error).message).toMatch(new RegExp(`${kube.url.replace(/\./g, '\\.')} did not answer list Jobs in ${NS}`));
   });
 
   it('names kubeconfig problems as configuration errors before sending anything', async () => {
@@ -304,5 +315,109 @@ describe('kubernetes runner against a fake API server', () => {
       KubernetesConfigError,
     );
     await expect(runner.status('no-slash', destination)).rejects.toThrow(/not a Kubernetes job id/);
+  });
+});
+
+describe('kubernetes status from one shared listing per namespace', () => {
+  const jobsPath = (ns: string) => `/apis/batch/v1/namespaces/${ns}/jobs`;
+  const lists = (ns: string) => kube.count('GET', jobsPath(ns));
+  const reads = (ns: string) => kube.count('GET', new RegExp(`^${jobsPath(ns)}/`));
+
+  it('answers the status of 40 watched Jobs from one list request, shared by concurrent calls and at most 1 s old', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) ids.push((await runner.submit(request(100 + i))).externalId);
+    for (let i = 0; i < 40; i += 2) kube.setJobStatus(NS, `nebula-${100 + i}-1`, { active: 1, ready: 1 });
+
+    const [listsBefore, readsBefore] = [lists(NS), reads(NS)];
+    const states = await Promise.all(ids.map((id) => runner.status(id, destination)));
+    expect(states.map((s) => s.state)).toEqual(ids.map((_, i) => (i % 2 === 0 ? 'running' : 'queued')));
+    expect(lists(NS) - listsBefore).toBe(1);
+    expect(reads(NS) - readsBefore).toBe(0);
+    const list = kube.requests.filter((r) => r.method === 'GET' && r.path === jobsPath(NS)).at(-1)!;
+    expect(list.query.get('labelSelector')).toBe('app.kubernetes.io/managed-by=nebula,nebula/destination=k8s');
+    expect(Number(list.query.get('limit'))).toBeGreaterThan(0);
+
+    // Still fresh: answered from the same listing.
+    await Promise.all(ids.map((id) => runner.status(id, destination)));
+    expect(lists(NS) - listsBefore).toBe(1);
+
+    // Older than 1 s: listed again, and the change shows.
+    kube.setJobStatus(NS, 'nebula-101-1', { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await runner.status(ids[1]!, destination)).toEqual({ state: 'exited', exitCode: 0, reason: 'complete' });
+    expect(lists(NS) - listsBefore).toBe(2);
+  });
+
+  it('reads a Job missing from the listing by name (created since, or gone: 404)', async () => {
+    const first = await runner.submit(request(150));
+    expect(await runner.status(first.externalId, destination)).toEqual({ state: 'queued' });
+    const [listsBefore, readsBefore] = [lists(NS), reads(NS)];
+
+    const later = await runner.submit(request(151));
+    kube.setJobStatus(NS, 'nebula-151-1', { active: 1, ready: 1 });
+    expect(await runner.status(later.externalId, destination)).toEqual({ state: 'running' });
+    expect(await runner.status(`${NS}/nebula-152-1`, destination)).toEqual({ state: 'gone' });
+    expect(lists(NS) - listsBefore).toBe(0);
+    expect(reads(NS) - readsBefore).toBe(2);
+  });
+
+  it('reads a namespace of thousands of Jobs completely, page by page, listing only this destination', async () => {
+    const ns = 'bulk';
+    const labels = (destinationId: string) => ({ 'app.kubernetes.io/managed-by': 'nebula', 'nebula/destination': destinationId });
+    for (let i = 0; i < 2300; i++) {
+      const name = `nebula-${5000 + i}-1`;
+      kube.jobs.set(`${ns}/${name}`, { metadata: { name, namespace: ns, labels: labels('k8s') }, status: { active: 1, ready: 1 } });
+    }
+    kube.jobs.set(`${ns}/nebula-other-1`, { metadata: { name: 'nebula-other-1', namespace: ns, labels: labels('elsewhere') }, status: {} });
+    kube.setJobStatus(ns, 'nebula-7299-1', { succeeded: 1 });
+    const [listsBefore, readsBefore] = [lists(ns), reads(ns)];
+
+    expect(await runner.status(`${ns}/nebula-7299-1`, destination)).toMatchObject({ state: 'exited', exitCode: 0 });
+    expect(await runner.status(`${ns}/nebula-5000-1`, destination)).toEqual({ state: 'running' });
+    const pages = kube.requests.filter((r) => r.method === 'GET' && r.path === jobsPath(ns)).slice(-(lists(ns) - listsBefore));
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages[0]!.query.get('continue')).toBeNull();
+    for (const page of pages.slice(1)) expect(page.query.get('continue')).toBeTruthy();
+    expect(reads(ns) - readsBefore).toBe(0);
+
+    // Another destination's Job is not in this destination's listing: read by name.
+    expect(await runner.status(`${ns}/nebula-other-1`, destination)).toEqual({ state: 'queued' });
+    expect(reads(ns) - readsBefore).toBe(1);
+    for (const key of [...kube.jobs.keys()]) if (key.startsWith(`${ns}/`)) kube.jobs.delete(key);
+  });
+
+  it('does not keep a failed listing for the next callers', async () => {
+    const { externalId } = await runner.submit(request(160));
+    const listsBefore = lists(NS);
+    kube.failNext = 1;
+    const failed = await Promise.all(Array.from({ length: 5 }, () => runner.status(externalId, destination).catch((e: unknown) => e)));
+    for (const err of failed) expect(err).toBeInstanceOf(KubernetesUnavailableError);
+    expect(lists(NS) - listsBefore).toBe(1);
+
+    expect(await runner.status(externalId, destination)).toEqual({ state: 'queued' });
+    expect(lists(NS) - listsBefore).toBe(2);
+  });
+
+  it('falls back to reading each Job when the credentials may not list Jobs (403)', async () => {
+    const { externalId } = await runner.submit(request(161));
+    const readsBefore = reads(NS);
+    kube.refuseLists = 403;
+    try {
+      expect(await runner.status(externalId, destination)).toEqual({ state: 'queued' });
+      expect(await runner.status(`${NS}/nebula-162-1`, destination)).toEqual({ state: 'gone' });
+    } finally {
+      kube.refuseLists = undefined;
+    }
+    expect(reads(NS) - readsBefore).toBe(2);
+  });
+
+  it('labels Jobs with their destination as a valid label value', () => {
+    expect(labelValue('k8s')).toBe('k8s');
+    for (const id of ['GPU pool #1', '-x-', 'a'.repeat(80), '###']) {
+      const value = labelValue(id);
+      expect(value.length).toBeLessThanOrEqual(63);
+      expect(value).toMatch(/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/);
+    }
+    expect(labelValue('a'.repeat(80))).not.toBe(labelValue(`${'a'.repeat(79)}b`));
   });
 });

@@ -13,9 +13,10 @@ import type { V1Job, V1Secret } from '@kubernetes/client-node';
 import type { AttemptStatus, DestinationConfig, JobRunner, SubmitRequest } from '../interfaces.ts';
 import { kubeClient, type KubeClient } from './kubernetes/client.ts';
 import { KubernetesApiError, httpStatus } from './kubernetes/errors.ts';
+import { listedJob } from './kubernetes/job-listing.ts';
 import { attemptStatusFromJob } from './kubernetes/job-status.ts';
 import { attemptMark } from './attempt-mark.ts';
-import { ANNOTATION_ATTEMPT_MARK, LABEL_JOB_ID, MANAGED_BY, buildJob, buildSecret } from './kubernetes/manifest.ts';
+import { ANNOTATION_ATTEMPT_MARK, LABEL_JOB_ID, MANAGED_BY, buildJob, buildSecret, destinationSelector } from './kubernetes/manifest.ts';
 import { parseKubernetesParams, type KubernetesParams } from './kubernetes/params.ts';
 
 export { KubernetesApiError, KubernetesCredentialsError, KubernetesUnavailableError } from './kubernetes/errors.ts';
@@ -93,11 +94,22 @@ async function ensureSecret(client: KubeClient, params: KubernetesParams, reques
   await client.replaceSecret(params.namespace, name, secret);
 }
 
+/**
+ * From the namespace's shared listing (kubernetes/job-listing.ts) when the Job is in it, else
+ * by name. A listing the server refuses (403: the credentials may get but not list Jobs) falls
+ * back to the read; an unavailable server fails the call as the read would.
+ */
 async function status(externalId: string, destination: DestinationConfig): Promise<AttemptStatus> {
   const params = parseKubernetesParams(destination);
   const { namespace, name } = parseExternalId(externalId);
+  const client = kubeClient(params);
+  const listed = await listedJob(client, namespace, destinationSelector(destination.id), name).catch((error: unknown) => {
+    if (error instanceof KubernetesApiError) return undefined;
+    throw error;
+  });
+  if (listed) return attemptStatusFromJob(listed);
   try {
-    return attemptStatusFromJob(await kubeClient(params).readJob(namespace, name));
+    return attemptStatusFromJob(await client.readJob(namespace, name));
   } catch (error) {
     if (httpStatus(error) === 404) return { state: 'gone' };
     throw error;

@@ -1,6 +1,6 @@
 /**
- * The few Kubernetes API calls the runner makes (Jobs and Secrets: create, read, replace,
- * delete), through @kubernetes/client-node 1.x (the 2.x line needs Node >= 22.19; this project
+ * The few Kubernetes API calls the runner makes (Jobs: create, read, list, delete; Secrets:
+ * create, read, replace), through @kubernetes/client-node 1.x (the 2.x line needs Node >= 22.19; this project
  * runs on Node 20). Every failure leaves here as one of the errors in ./errors.ts.
  */
 import {
@@ -54,6 +54,25 @@ export class KubeClient {
   }
   readJob(namespace: string, name: string): Promise<V1Job> {
     return this.call(`read Job ${namespace}/${name}`, () => this.batch.readNamespacedJob({ namespace, name }, this.options));
+  }
+  /**
+   * Every Job of the namespace matching the label selector, page by page (`limit`/`continue`),
+   * so a namespace with thousands of Jobs is neither cut short nor read in one huge answer.
+   */
+  async listJobs(namespace: string, labelSelector: string, pageSize = 500): Promise<V1Job[]> {
+    const jobs: V1Job[] = [];
+    let next: string | undefined;
+    let page = 0;
+    do {
+      page++;
+      const what = `list Jobs in ${namespace} (${labelSelector}, page ${page})`;
+      const list = await this.call(what, () =>
+        this.batch.listNamespacedJob({ namespace, labelSelector, limit: pageSize, _continue: next }, this.options),
+      );
+      jobs.push(...list.items);
+      next = list.metadata?._continue || undefined;
+    } while (next);
+    return jobs;
   }
   /** Background propagation: the Job goes now, its pods and Secret follow through the garbage collector. */
   async deleteJob(namespace: string, name: string): Promise<void> {

@@ -14,6 +14,12 @@ import type { KubernetesParams } from './params.ts';
 export const MANAGED_BY = 'nebula';
 export const LABEL_JOB_ID = 'nebula/job-id';
 export const LABEL_ATTEMPT = 'nebula/attempt';
+/**
+ * The destination a Job was submitted through: with managed-by, the label selector under which
+ * status lists a namespace's Jobs (../kubernetes/job-listing.ts), so a namespace shared with other
+ * destinations or applications lists only this destination's Jobs.
+ */
+export const LABEL_DESTINATION = 'nebula/destination';
 export const ANNOTATION_REQUEST_NAME = 'nebula/request-name';
 /** See ../attempt-mark.ts: tells this attempt's Job from a same-named one of another installation. */
 export const ANNOTATION_ATTEMPT_MARK = 'nebula/attempt-mark';
@@ -43,13 +49,33 @@ export function isSecretEnv(name: string): boolean {
   return SECRET_ENV.test(name);
 }
 
+/**
+ * A label value (at most 63 alphanumerics, '-', '_', '.', alphanumeric at both ends) for any
+ * string; one that had to change gets a hash suffix so two different strings never share one.
+ */
+export function labelValue(text: string): string {
+  if (text.length <= 63 && /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/.test(text)) return text;
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 10);
+  const head = text
+    .replace(/[^-A-Za-z0-9_.]+/g, '-')
+    .slice(0, 63 - hash.length - 1)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return head ? `${head}-${hash}` : hash;
+}
+
 export function labelsFor(request: SubmitRequest): Record<string, string> {
   return {
     'app.kubernetes.io/managed-by': MANAGED_BY,
     'app.kubernetes.io/name': 'nebula-executor',
+    [LABEL_DESTINATION]: labelValue(request.destination.id),
     [LABEL_JOB_ID]: String(request.jobId),
     [LABEL_ATTEMPT]: String(request.attempt),
   };
+}
+
+/** Selects the Jobs Nebula submitted through this destination (those of every attempt). */
+export function destinationSelector(destinationId: string): string {
+  return `app.kubernetes.io/managed-by=${MANAGED_BY},${LABEL_DESTINATION}=${labelValue(destinationId)}`;
 }
 
 /** The executor's environment: plain variables in the spec, secret ones from the Secret. */
