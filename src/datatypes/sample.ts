@@ -10,8 +10,10 @@ export const SNIFF_PREFIX_BYTES = 1 << 20;
 export async function readHead(path: string, length: number): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    // Sized to the file: a zero-filled MiB per call was most of the cost of describing a small output.
+    const info = await handle.stat();
+    const buffer = Buffer.alloc(info.isFile() ? Math.min(length, info.size) : length);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
