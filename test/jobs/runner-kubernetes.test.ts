@@ -4,7 +4,7 @@
  * how a real cluster schedules the Job.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DestinationConfig, SubmitRequest } from '../../src/jobs/interfaces.ts';
 import {
   KubernetesApiError,
@@ -328,37 +328,48 @@ describe('kubernetes status from one shared listing per namespace', () => {
     for (let i = 0; i < 40; i++) ids.push((await runner.submit(request(100 + i))).externalId);
     for (let i = 0; i < 40; i += 2) kube.setJobStatus(NS, `nebula-${100 + i}-1`, { active: 1, ready: 1 });
 
-    const [listsBefore, readsBefore] = [lists(NS), reads(NS)];
-    const states = await Promise.all(ids.map((id) => runner.status(id, destination)));
-    expect(states.map((s) => s.state)).toEqual(ids.map((_, i) => (i % 2 === 0 ? 'running' : 'queued')));
-    expect(lists(NS) - listsBefore).toBe(1);
-    expect(reads(NS) - readsBefore).toBe(0);
-    const list = kube.requests.filter((r) => r.method === 'GET' && r.path === jobsPath(NS)).at(-1)!;
-    expect(list.query.get('labelSelector')).toBe('app.kubernetes.io/managed-by=nebula,nebula/destination=k8s');
-    expect(Number(list.query.get('limit'))).toBeGreaterThan(0);
+    // Only Date is faked: the listing's age is read from it, so a slow machine cannot age it.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const [listsBefore, readsBefore] = [lists(NS), reads(NS)];
+      const states = await Promise.all(ids.map((id) => runner.status(id, destination)));
+      expect(states.map((s) => s.state)).toEqual(ids.map((_, i) => (i % 2 === 0 ? 'running' : 'queued')));
+      expect(lists(NS) - listsBefore).toBe(1);
+      expect(reads(NS) - readsBefore).toBe(0);
+      const list = kube.requests.filter((r) => r.method === 'GET' && r.path === jobsPath(NS)).at(-1)!;
+      expect(list.query.get('labelSelector')).toBe('app.kubernetes.io/managed-by=nebula,nebula/destination=k8s');
+      expect(Number(list.query.get('limit'))).toBeGreaterThan(0);
 
-    // Still fresh: answered from the same listing.
-    await Promise.all(ids.map((id) => runner.status(id, destination)));
-    expect(lists(NS) - listsBefore).toBe(1);
+      // Still fresh: answered from the same listing.
+      await Promise.all(ids.map((id) => runner.status(id, destination)));
+      expect(lists(NS) - listsBefore).toBe(1);
 
-    // Older than 1 s: listed again, and the change shows.
-    kube.setJobStatus(NS, 'nebula-101-1', { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] });
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect(await runner.status(ids[1]!, destination)).toEqual({ state: 'exited', exitCode: 0, reason: 'complete' });
-    expect(lists(NS) - listsBefore).toBe(2);
+      // Older than 1 s: listed again, and the change shows.
+      kube.setJobStatus(NS, 'nebula-101-1', { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] });
+      vi.setSystemTime(Date.now() + 1100);
+      expect(await runner.status(ids[1]!, destination)).toEqual({ state: 'exited', exitCode: 0, reason: 'complete' });
+      expect(lists(NS) - listsBefore).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reads a Job missing from the listing by name (created since, or gone: 404)', async () => {
-    const first = await runner.submit(request(150));
-    expect(await runner.status(first.externalId, destination)).toEqual({ state: 'queued' });
-    const [listsBefore, readsBefore] = [lists(NS), reads(NS)];
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const first = await runner.submit(request(150));
+      expect(await runner.status(first.externalId, destination)).toEqual({ state: 'queued' });
+      const [listsBefore, readsBefore] = [lists(NS), reads(NS)];
 
-    const later = await runner.submit(request(151));
-    kube.setJobStatus(NS, 'nebula-151-1', { active: 1, ready: 1 });
-    expect(await runner.status(later.externalId, destination)).toEqual({ state: 'running' });
-    expect(await runner.status(`${NS}/nebula-152-1`, destination)).toEqual({ state: 'gone' });
-    expect(lists(NS) - listsBefore).toBe(0);
-    expect(reads(NS) - readsBefore).toBe(2);
+      const later = await runner.submit(request(151));
+      kube.setJobStatus(NS, 'nebula-151-1', { active: 1, ready: 1 });
+      expect(await runner.status(later.externalId, destination)).toEqual({ state: 'running' });
+      expect(await runner.status(`${NS}/nebula-152-1`, destination)).toEqual({ state: 'gone' });
+      expect(lists(NS) - listsBefore).toBe(0);
+      expect(reads(NS) - readsBefore).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reads a namespace of thousands of Jobs completely, page by page, listing only this destination', async () => {
