@@ -190,6 +190,19 @@ export async function startJobsApp(): Promise<JobsTestApp> {
   };
 }
 
+/**
+ * The test app with the real local runner (its in-process executor) instead of the fake one,
+ * behind an API listening on 127.0.0.1 for the executor's calls.
+ */
+export async function startLocalJobsApp(params: Record<string, unknown> = { concurrency: 2 }): Promise<JobsTestApp> {
+  const t = await startJobsApp();
+  t.ctx.config.jobs.serverUrl = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  t.ctx.config.jobs.destinations = [{ id: 'local', runner: 'local', params }];
+  t.ctx.config.jobs.defaultDestination = 'local';
+  configureJobs({ runners: {} });
+  return t;
+}
+
 export function catRequest(historyId: string, input: unknown, extra: Record<string, unknown> = {}) {
   return { history_id: historyId, tool_id: 'nebula_test_cat', inputs: { input1: input, ...extra } };
 }

@@ -12,16 +12,12 @@ import { getJob, setJobLock } from '../../src/jobs/lifecycle/queries.ts';
 import { enqueueJobTask } from '../../src/jobs/lifecycle/requeue.ts';
 import { configureJobs } from '../../src/jobs/lifecycle/settings.ts';
 import { formatInProcessId, parseInProcessId } from '../../src/jobs/runners/in-process.ts';
-import { catRequest, startJobsApp, type JobsTestApp } from './lifecycle-helpers.ts';
+import { catRequest, startLocalJobsApp, type JobsTestApp } from './lifecycle-helpers.ts';
 
 let t: JobsTestApp;
 beforeAll(async () => {
-  t = await startJobsApp();
-  const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
-  t.ctx.config.jobs.serverUrl = address;
-  t.ctx.config.jobs.destinations = [{ id: 'local', runner: 'local', params: { concurrency: 2, stateDir: path.join(os.tmpdir(), `nebula-stale-${process.pid}`) } }];
-  t.ctx.config.jobs.defaultDestination = 'local';
-  configureJobs({ runners: {}, monitorSeconds: 0.3, heartbeatStaleSeconds: 2 });
+  t = await startLocalJobsApp({ concurrency: 2, stateDir: path.join(os.tmpdir(), `nebula-stale-${process.pid}`) });
+  configureJobs({ monitorSeconds: 0.3, heartbeatStaleSeconds: 2 });
 });
 afterAll(async () => {
   await setJobLock(t.db.pool, false).catch(() => undefined);

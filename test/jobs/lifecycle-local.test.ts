@@ -4,17 +4,11 @@
  * from the file object store, runs the tool's command with bash, uploads the output and reports.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { configureJobs } from '../../src/jobs/lifecycle/settings.ts';
-import { catRequest, startJobsApp, type JobsTestApp } from './lifecycle-helpers.ts';
+import { catRequest, startLocalJobsApp, type JobsTestApp } from './lifecycle-helpers.ts';
 
 let t: JobsTestApp;
 beforeAll(async () => {
-  t = await startJobsApp();
-  const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
-  t.ctx.config.jobs.serverUrl = address;
-  t.ctx.config.jobs.destinations = [{ id: 'local', runner: 'local', params: { concurrency: 2 } }];
-  t.ctx.config.jobs.defaultDestination = 'local';
-  configureJobs({ runners: {} });
+  t = await startLocalJobsApp();
 });
 afterAll(async () => {
   await t?.close();

@@ -6,19 +6,13 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { configureJobs } from '../../src/jobs/lifecycle/settings.ts';
 import { registerToolDirectory } from '../../src/toolstore/index.ts';
-import { startJobsApp, type JobsTestApp } from './lifecycle-helpers.ts';
+import { startLocalJobsApp, type JobsTestApp } from './lifecycle-helpers.ts';
 
 let t: JobsTestApp;
 beforeAll(async () => {
-  t = await startJobsApp();
+  t = await startLocalJobsApp();
   await registerToolDirectory(t.db.pool, t.store, path.join(import.meta.dirname, 'fixtures', 'filter_tool'));
-  const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
-  t.ctx.config.jobs.serverUrl = address;
-  t.ctx.config.jobs.destinations = [{ id: 'local', runner: 'local', params: { concurrency: 2 } }];
-  t.ctx.config.jobs.defaultDestination = 'local';
-  configureJobs({ runners: {} });
 });
 afterAll(async () => {
   await t?.close();
