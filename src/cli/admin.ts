@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { Config } from '../config/schema.ts';
 import type { Pool } from '../db/pool.ts';
 import { stopEmbeddedPostgres } from '../db/embedded.ts';
+import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../model/passwords.ts';
 import { createApiKey, createUser } from '../model/users.ts';
 import { openDatabase, resolveDatabaseUrl } from '../runtime/database.ts';
 import { cancelTask, listDeadTasks, readQueueGauges, retryDeadTask } from '../tasks/index.ts';
@@ -17,6 +18,18 @@ async function withPool<T>(config: () => Config, fn: (pool: Pool) => Promise<T>)
   } finally {
     await pool.end();
   }
+}
+
+/** The whole of stdin without its final newline, checked against the API's password bounds. */
+async function passwordFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new Error('--password-stdin reads the password from a pipe, e.g. `printf %s "$PW" | nebula admin create-user ...`');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+    throw new Error(`the password on stdin must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long (got ${password.length})`);
+  }
+  return password;
 }
 
 const taskId = (raw: string) => {
@@ -59,12 +72,15 @@ export function adminCommands(config: () => Config): Command {
     .requiredOption('--email <email>')
     .requiredOption('--username <username>')
     .option('--admin', 'make the user an administrator', false)
-    .action((o: { email: string; username: string; admin: boolean }) =>
-      withPool(config, async (pool) => {
-        const user = await createUser(pool, { email: o.email, username: o.username, isAdmin: o.admin });
+    // From stdin, never argv: a password on the command line shows in `ps` and shell history.
+    .option('--password-stdin', 'read a password for Basic login (GET /api/authenticate/baseauth) from stdin', false)
+    .action(async (o: { email: string; username: string; admin: boolean; passwordStdin: boolean }) => {
+      const passwordHash = o.passwordStdin ? await hashPassword(await passwordFromStdin()) : undefined;
+      await withPool(config, async (pool) => {
+        const user = await createUser(pool, { email: o.email, username: o.username, isAdmin: o.admin, passwordHash });
         return { email: user.email, api_key: await createApiKey(pool, user.id) };
-      }),
-    );
+      });
+    });
 
   admin
     .command('stop-embedded-db')
