@@ -1,9 +1,11 @@
 // The API benchmark: `npm run bench -- api [--list-requests=50] [--upload-mib=1024] [--chunk-mib=32]
-//   [--purge-datasets=100000] [--only=list,upload,purge]`
-// One real Nebula process (role all) on PostgreSQL and s3rver. Each figure comes with a named
+//   [--purge-datasets=100000] [--only=list,upload,purge] [--store=s3|file]`
+// One real Nebula process (role all) on PostgreSQL and s3rver, or with `--store=file` on the file
+// object store backend (so the upload can be measured above what s3rver itself accepts). Each figure comes with a named
 // alternative measured in the same run, as a ratio, because the machines are noisy:
 //   contents listing of a 10,000-dataset history over HTTP  vs  the raw SQL query of the same rows;
-//   tus upload of a file into S3 through the API             vs  a direct store.put of the same file;
+//   tus upload of a file into the store through the API      vs  a direct store.put of the same file
+//                                                                into the same backend;
 //   purge of a 100,000-dataset history (task, chunked)        (no alternative: an absolute target).
 // The last line of output is one JSON object.
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +17,9 @@ import { randomBytes } from 'node:crypto';
 import { migrate } from '../src/db/migrate.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { HDA_SELECT } from '../src/model/datasets.ts';
+import { FileObjectStore } from '../src/objectstore/file.ts';
 import { S3ObjectStore } from '../src/objectstore/s3.ts';
+import type { ObjectStore } from '../src/objectstore/types.ts';
 import { IdCodec } from '../src/util/ids.ts';
 import { freePort, NebulaProcess } from '../test/helpers/processes.ts';
 import { startS3rver } from '../test/helpers/s3rver.ts';
@@ -34,13 +38,22 @@ interface Options {
   purgeDatasets: number;
   /** Run only these parts (`--only=list`, `--only=list,purge`); all by default. */
   only: Set<'list' | 'upload' | 'purge'>;
+  /** The object store backend of the server and of the direct put. */
+  store: (typeof STORES)[number];
 }
 
 const PARTS = ['list', 'upload', 'purge'] as const;
+const STORES = ['s3', 'file'] as const;
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { listRequests: 50, listDatasets: 10_000, uploadMib: 1024, chunkMib: 32, purgeDatasets: 100_000, only: new Set(PARTS) };
+  const o: Options = { listRequests: 50, listDatasets: 10_000, uploadMib: 1024, chunkMib: 32, purgeDatasets: 100_000, only: new Set(PARTS), store: 's3' };
   for (const arg of argv) {
+    const store = /^--store=(.*)$/.exec(arg);
+    if (store) {
+      if (!(STORES as readonly string[]).includes(store[1])) throw new Error(`--store: unknown backend "${store[1]}"; use ${STORES.join(' or ')}`);
+      o.store = store[1] as (typeof STORES)[number];
+      continue;
+    }
     const only = /^--only=([a-z,]+)$/.exec(arg);
     if (only) {
       const parts = only[1].split(',');
@@ -152,7 +165,7 @@ function patchFromFile(url: string, file: string, offset: number, length: number
   });
 }
 
-async function measureUpload(base: string, pid: number, s3: S3ObjectStore, dir: string, o: Options) {
+async function measureUpload(base: string, pid: number, store: ObjectStore, dir: string, o: Options) {
   const file = path.join(dir, 'upload.bin');
   const size = o.uploadMib * 1024 * 1024;
   // Incompressible content, written once: a random MiB repeated.
@@ -198,7 +211,8 @@ async function measureUpload(base: string, pid: number, s3: S3ObjectStore, dir: 
   sampling = false;
   await sampler;
 
-  const direct = await timeIt(() => s3.put('bench/direct-put', createReadStream(file, { highWaterMark: 1 << 20 }), { size }));
+  const direct = await timeIt(() => store.put('bench/direct-put', createReadStream(file, { highWaterMark: 1 << 20 }), { size }));
+  await store.delete('bench/direct-put');
   rmSync(file, { force: true });
   const mb = size / (1024 * 1024);
   const uploadMbS = mb / (upload.ms / 1000);
@@ -236,14 +250,27 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nebula-bench-api-'));
   const server = await openBenchServer(say);
-  const s3rver = await startS3rver({ bucket: 'nebula-bench' });
+  // s3rver only when it is the store: on the file backend it would only take CPU from the run.
+  const s3rver = o.store === 's3' ? await startS3rver({ bucket: 'nebula-bench' }) : undefined;
+  const objectsDir = path.join(dir, 'objects');
   let nebula: NebulaProcess | undefined;
   let pool: Pool | undefined;
   try {
     const databaseUrl = await server.freshDatabase('nebula_bench_api');
     pool = createPool(databaseUrl, 4);
     await migrate(pool);
-    const s3 = s3rver.s3Config('bench');
+    const s3 = s3rver?.s3Config('bench');
+    const storeEnv: Record<string, string> = s3
+      ? {
+          NEBULA_OBJECT_STORE: 's3',
+          NEBULA_S3_BUCKET: s3.bucket,
+          NEBULA_S3_ENDPOINT: s3.endpoint,
+          NEBULA_S3_ACCESS_KEY_ID: s3.accessKeyId,
+          NEBULA_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+          NEBULA_S3_FORCE_PATH_STYLE: 'true',
+          NEBULA_S3_PREFIX: s3.prefix,
+        }
+      : { NEBULA_OBJECT_STORE: 'file', NEBULA_OBJECT_STORE_PATH: objectsDir };
     const port = await freePort();
     nebula = new NebulaProcess(['serve', '--role', 'all'], {
       DATABASE_URL: databaseUrl,
@@ -253,13 +280,7 @@ async function main(): Promise<void> {
       NEBULA_PORT: String(port),
       NEBULA_LOG_LEVEL: 'warn',
       NEBULA_CACHE_MAX_BYTES: '0',
-      NEBULA_OBJECT_STORE: 's3',
-      NEBULA_S3_BUCKET: s3.bucket,
-      NEBULA_S3_ENDPOINT: s3.endpoint,
-      NEBULA_S3_ACCESS_KEY_ID: s3.accessKeyId,
-      NEBULA_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      NEBULA_S3_FORCE_PATH_STYLE: 'true',
-      NEBULA_S3_PREFIX: s3.prefix,
+      ...storeEnv,
     }).start();
     const base = `http://127.0.0.1:${port}`;
     await nebula.waitForHttp(`${base}/readyz`);
@@ -267,7 +288,7 @@ async function main(): Promise<void> {
     const userId = rows[0].id;
     const ids = new IdCodec(ID_SECRET);
 
-    say(`${os.cpus().length} CPUs, node ${process.version}, ${server.description}, s3rver ${s3rver.endpoint}`);
+    say(`${os.cpus().length} CPUs, node ${process.version}, ${server.description}, ${s3rver ? `s3rver ${s3rver.endpoint}` : `file store ${objectsDir}`}`);
     let listing = {};
     if (o.only.has('list')) {
       const l = await measureListing(base, pool, ids, userId, o);
@@ -276,10 +297,10 @@ async function main(): Promise<void> {
     }
     let upload = {};
     if (o.only.has('upload')) {
-      const store = new S3ObjectStore(s3);
+      const store: ObjectStore = s3 ? new S3ObjectStore(s3) : new FileObjectStore(objectsDir);
       const u = await measureUpload(base, nebula.child!.pid!, store, dir, o);
       await store.close?.();
-      say(`tus upload of ${o.uploadMib} MiB: ${u.upload_mb_s} MB/s, RSS growth ${u.upload_rss_mb} MB (direct put ${u.direct_put_mb_s} MB/s)`);
+      say(`tus upload of ${o.uploadMib} MiB into ${o.store}: ${u.upload_mb_s} MB/s, RSS growth ${u.upload_rss_mb} MB (direct put ${u.direct_put_mb_s} MB/s)`);
       upload = u;
     }
     let purge: number | null = null;
@@ -290,6 +311,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         bench: 'api',
+        store: o.store,
         ...listing,
         ...upload,
         purge_100k_s: o.purgeDatasets === 100_000 ? purge : null,
@@ -303,7 +325,7 @@ async function main(): Promise<void> {
   } finally {
     await nebula?.kill('SIGTERM');
     await pool?.end();
-    await s3rver.stop();
+    await s3rver?.stop();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
     keepAlive.destroy();
