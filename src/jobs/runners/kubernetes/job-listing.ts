@@ -10,17 +10,13 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import type { KubeClient } from './client.ts';
+import { SharedListings } from '../shared-listing.ts';
 
 /** How long a listing answers for; a Job's status seen through it is at most this old. */
 export const LISTING_MAX_AGE_MS = 1000;
 
-interface Listing {
-  takenAt: number;
-  jobs: Promise<Map<string, V1Job>>;
-}
-
-/** Per client (credentials differ in what they may see), per namespace and selector. */
-let listings = new WeakMap<KubeClient, Map<string, Listing>>();
+/** Per client (credentials differ in what they may see), then per namespace and selector. */
+let listings = new WeakMap<KubeClient, SharedListings<V1Job>>();
 
 async function listJobs(client: KubeClient, namespace: string, selector: string): Promise<Map<string, V1Job>> {
   const byName = new Map<string, V1Job>();
@@ -33,18 +29,9 @@ async function listJobs(client: KubeClient, namespace: string, selector: string)
 
 /** The Job as seen in a listing at most LISTING_MAX_AGE_MS old, or undefined if it is not listed. */
 export async function listedJob(client: KubeClient, namespace: string, selector: string, name: string): Promise<V1Job | undefined> {
-  const perClient = listings.get(client) ?? new Map<string, Listing>();
-  listings.set(client, perClient);
-  const key = `${namespace}\0${selector}`;
-  let listing = perClient.get(key);
-  if (!listing || Date.now() - listing.takenAt > LISTING_MAX_AGE_MS) {
-    const fresh: Listing = { takenAt: Date.now(), jobs: listJobs(client, namespace, selector) };
-    perClient.set(key, fresh);
-    // A failed listing must not be served to the next callers.
-    fresh.jobs.catch(() => perClient.get(key) === fresh && perClient.delete(key));
-    listing = fresh;
-  }
-  return (await listing.jobs).get(name);
+  let perClient = listings.get(client);
+  if (!perClient) listings.set(client, (perClient = new SharedListings<V1Job>(LISTING_MAX_AGE_MS)));
+  return (await perClient.get(`${namespace}\0${selector}`, () => listJobs(client, namespace, selector))).get(name);
 }
 
 /** Drops every listing, so the next status call lists again (tests that move a Job along quickly). */

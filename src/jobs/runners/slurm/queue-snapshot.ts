@@ -11,16 +11,12 @@
  */
 import { SlurmCommandError, firstLine, runSlurm } from './commands.ts';
 import type { SlurmParams } from './params.ts';
+import { SharedListings } from '../shared-listing.ts';
 
 /** How long a listing answers for; a job's state seen through it is at most this old. */
 export const SNAPSHOT_MAX_AGE_MS = 1000;
 
-interface Snapshot {
-  takenAt: number;
-  states: Promise<Map<string, string>>;
-}
-
-const snapshots = new Map<string, Snapshot>();
+const queues = new SharedListings<string>(SNAPSHOT_MAX_AGE_MS);
 let listingsTaken = 0;
 
 /** How many squeue listings this process has run (for tests and debugging). */
@@ -41,13 +37,6 @@ async function listQueue(params: SlurmParams): Promise<Map<string, string>> {
 
 /** The job's state in a listing at most SNAPSHOT_MAX_AGE_MS old, or undefined if it is not listed. */
 export async function listedState(externalId: string, params: SlurmParams): Promise<string | undefined> {
-  const key = params.slurmConf ?? '';
-  let snapshot = snapshots.get(key);
-  if (!snapshot || Date.now() - snapshot.takenAt > SNAPSHOT_MAX_AGE_MS) {
-    snapshot = { takenAt: Date.now(), states: listQueue(params) };
-    snapshots.set(key, snapshot);
-    // A failed listing must not be served to the next callers.
-    snapshot.states.catch(() => snapshots.get(key) === snapshot && snapshots.delete(key));
-  }
-  return (await snapshot.states).get(externalId);
+  // One listing per cluster (slurm.conf).
+  return (await queues.get(params.slurmConf ?? '', () => listQueue(params))).get(externalId);
 }
