@@ -59,7 +59,7 @@ export const cancelTask: TaskDefinition<{ jobId: number }> = {
         [job.id],
       );
       // Whatever its attempts wrote before the kill is garbage now (docs/jobs.md, "Objects of other attempts").
-      if (rowCount === 1) await enqueueAttemptSweep(client, job, sweepDelaySeconds(ctx));
+      if (rowCount === 1) await enqueueAttemptSweep(client, job, sweepDelaySeconds(ctx), true);
     });
   },
 };

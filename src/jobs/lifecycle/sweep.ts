@@ -26,11 +26,18 @@ export const SWEEP_TASK = 'job.sweep';
 export const sweepDelaySeconds = (ctx?: HasServices): number => jobsConfig(ctx).jobs.supersededSweepDelaySeconds;
 
 /**
- * In the transaction that ends the job. A job never given an attempt (attempt 0: cancelled or
- * failed before it was queued) never had an executor, so there is nothing to sweep.
+ * In the transaction that ends the job. Nothing is enqueued when there can be nothing to sweep:
+ * a job never given an attempt (attempt 0: cancelled or failed before it was queued) never had an
+ * executor, and a job that ends ok or in error at its first attempt keeps that attempt and had no
+ * other — the common case, which so costs no task and no store listing.
  */
-export async function enqueueAttemptSweep(db: Queryable, job: { id: number; attempt: number }, delaySeconds: number): Promise<void> {
-  if (job.attempt < 1) return;
+export async function enqueueAttemptSweep(
+  db: Queryable,
+  job: { id: number; attempt: number },
+  delaySeconds: number,
+  endsDeleted = false,
+): Promise<void> {
+  if (job.attempt < 1 || (job.attempt === 1 && !endsDeleted)) return;
   await enqueue(db, {
     kind: SWEEP_TASK,
     payload: { jobId: job.id },
