@@ -26,6 +26,9 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { stringify as toYaml } from 'yaml';
+import { loadConfig } from '../../src/config/load.ts';
+import { createObjectStore } from '../../src/objectstore/index.ts';
 import { createHistory } from '../../src/model/histories.ts';
 import { createApiKey, createUser } from '../../src/model/users.ts';
 import type { ObjectStore } from '../../src/objectstore/types.ts';
@@ -33,7 +36,8 @@ import { jobOutputKey } from '../../src/objectstore/keys.ts';
 import { registerToolDirectory } from '../../src/toolstore/index.ts';
 import { IdCodec } from '../../src/util/ids.ts';
 import type { TestDatabase } from '../helpers/db.ts';
-import { NebulaProcess } from '../helpers/processes.ts';
+import { freePort, NebulaProcess } from '../helpers/processes.ts';
+import type { S3rverHandle } from '../helpers/s3rver.ts';
 
 export const CRASH_TOOL_ID = 'nebula_crash_tool';
 export const INPUT_CONTENT = 'crash test input\nsecond line\n';
@@ -407,3 +411,54 @@ export function crashSummaryLine(
   );
 }
 
+
+/**
+ * Both crash tests from start to verdict: the config file (objects in s3rver under `label/`, the
+ * one destination given), the crash tool, the cluster, submissions under chaos, then the
+ * invariants. `onCluster` hands the cluster to the test's afterAll, which kills it whatever
+ * happens here.
+ */
+export async function runCrashScenario(o: {
+  label: string;
+  db: TestDatabase;
+  s3: S3rverHandle;
+  home: string;
+  idSecret: string;
+  total: number;
+  destination: { id: string; runner: string; params: Record<string, unknown> };
+  extraEnv?: Record<string, string>;
+  chaos: { batch: number; batchPauseMs: number; chaosBoundMs: number; settleMs: number };
+  onCluster: (cluster: CrashCluster) => void;
+}): Promise<void> {
+  const port = await freePort();
+  const configFile = path.join(o.home, 'nebula.yaml');
+  writeFileSync(
+    configFile,
+    toYaml({
+      objectStore: { backend: 's3', s3: o.s3.s3Config(`crash-${o.label}/`), cache: { maxBytes: 0 } },
+      jobs: {
+        serverUrl: `http://127.0.0.1:${port}`,
+        scratchPath: path.join(o.home, 'scratch'),
+        nodeCachePath: path.join(o.home, 'node-cache'),
+        destinations: [o.destination],
+        defaultDestination: o.destination.id,
+      },
+    }),
+  );
+  const env = clusterEnv({
+    databaseUrl: o.db.url, home: o.home, configFile, port, idSecret: o.idSecret,
+    extra: { NEBULA_TASK_CONCURRENCY: '16', ...o.extraEnv },
+  });
+  const store = await createObjectStore(loadConfig(env).objectStore);
+  const logFile = path.join(o.home, 'completions.log');
+  await registerCrashTool(o.db, store, o.home, logFile);
+  const cluster = await startCluster(o.db, env, o.idSecret);
+  o.onCluster(cluster);
+  const inputId = await uploadInput(o.db, cluster);
+
+  const result = await runUnderChaos(o.db, cluster, inputId, { total: o.total, ...o.chaos });
+  expect(result.settled, `jobs not terminal: ${JSON.stringify(await jobStates(o.db))}\n${processOutputs(cluster)}`).toBe(true);
+  const summary = await checkCrashInvariants(o.db, store, logFile, o.total);
+  console.log(crashSummaryLine(o.label, result, summary));
+  expect(result.chaos.kills).toBeGreaterThanOrEqual(10);
+}

@@ -11,20 +11,13 @@
  * executor. Objects go through s3rver; the completion log is on this host (the Slurm node).
  * Slurm must start: the test fails, never skips, if scripts/slurm.sh cannot start it.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { stringify as toYaml } from 'yaml';
-import { loadConfig } from '../../src/config/load.ts';
-import { createObjectStore } from '../../src/objectstore/index.ts';
+import { afterAll, beforeAll, it } from 'vitest';
 import { freshDatabase, type TestDatabase } from '../helpers/db.ts';
-import { freePort } from '../helpers/processes.ts';
 import { startS3rver, type S3rverHandle } from '../helpers/s3rver.ts';
-import {
-  checkCrashInvariants, clusterEnv, crashSummaryLine, jobStates, processOutputs, registerCrashTool, runUnderChaos, startCluster, uploadInput,
-  type CrashCluster,
-} from './crash-helpers.ts';
+import { runCrashScenario, type CrashCluster } from './crash-helpers.ts';
 import { jobToken } from '../../src/jobs/lifecycle/token.ts';
 import { attemptMark } from '../../src/jobs/runners/attempt-mark.ts';
 import { ensureSlurm, slurmCommand } from './runner-slurm-cluster.ts';
@@ -73,40 +66,19 @@ afterAll(async () => {
 });
 
 it('Slurm: 300 jobs under SIGKILL chaos all end ok, once each', { timeout: 900_000 }, async () => {
-  const port = await freePort();
-  const configFile = path.join(home, 'nebula.yaml');
-  writeFileSync(
-    configFile,
-    toYaml({
-      objectStore: { backend: 's3', s3: s3.s3Config('crash-slurm/'), cache: { maxBytes: 0 } },
-      jobs: {
-        serverUrl: `http://127.0.0.1:${port}`,
-        scratchPath: path.join(home, 'scratch'),
-        nodeCachePath: path.join(home, 'node-cache'),
-        destinations: [{ id: 'slurm', runner: 'slurm', params: { slurmConf, partition: 'debug', workDir: '/tmp' } }],
-        defaultDestination: 'slurm',
-      },
-    }),
-  );
-  const env = clusterEnv({ databaseUrl: db.url, home, configFile, port, idSecret: ID_SECRET, extra: { NEBULA_TASK_CONCURRENCY: '16', SLURM_CONF: slurmConf } });
-  const store = await createObjectStore(loadConfig(env).objectStore);
-  const logFile = path.join(home, 'completions.log');
-  await registerCrashTool(db, store, home, logFile);
-  cluster = await startCluster(db, env, ID_SECRET);
-  const inputId = await uploadInput(db, cluster);
-
-  const result = await runUnderChaos(db, cluster, inputId, {
+  await runCrashScenario({
+    label: 'slurm',
+    db,
+    s3,
+    home,
+    idSecret: ID_SECRET,
     total: TOTAL,
-    batch: 30,
-    batchPauseMs: 2000,
-    chaosBoundMs: 360_000,
+    destination: { id: 'slurm', runner: 'slurm', params: { slurmConf, partition: 'debug', workDir: '/tmp' } },
+    extraEnv: { SLURM_CONF: slurmConf },
     // Every executor is a Node process started by Slurm (about a second of CPU each) while the
     // chaos restarts a Nebula process every 2 s: on two cores the 300 runs are CPU-bound, so
     // the settling bound leaves room for a slower machine rather than measuring speed.
-    settleMs: 300_000,
+    chaos: { batch: 30, batchPauseMs: 2000, chaosBoundMs: 360_000, settleMs: 300_000 },
+    onCluster: (c) => (cluster = c),
   });
-  expect(result.settled, `jobs not terminal: ${JSON.stringify(await jobStates(db))}\n${processOutputs(cluster)}`).toBe(true);
-  const summary = await checkCrashInvariants(db, store, logFile, TOTAL);
-  console.log(crashSummaryLine('slurm', result, summary));
-  expect(result.chaos.kills).toBeGreaterThanOrEqual(10);
 });
