@@ -260,16 +260,8 @@ async function main(): Promise<void> {
     pool = createPool(databaseUrl, 4);
     await migrate(pool);
     const s3 = s3rver?.s3Config('bench');
-    const storeEnv: Record<string, string> = s3
-      ? {
-          NEBULA_OBJECT_STORE: 's3',
-          NEBULA_S3_BUCKET: s3.bucket,
-          NEBULA_S3_ENDPOINT: s3.endpoint,
-          NEBULA_S3_ACCESS_KEY_ID: s3.accessKeyId,
-          NEBULA_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-          NEBULA_S3_FORCE_PATH_STYLE: 'true',
-          NEBULA_S3_PREFIX: s3.prefix,
-        }
+    const storeEnv: Record<string, string> = s3rver
+      ? s3rver.environment('bench')
       : { NEBULA_OBJECT_STORE: 'file', NEBULA_OBJECT_STORE_PATH: objectsDir };
     const port = await freePort();
     nebula = new NebulaProcess(['serve', '--role', 'all'], {

@@ -180,13 +180,7 @@ async function main(): Promise<void> {
       NEBULA_SERVER_URL: base,
       NEBULA_LOG_LEVEL: 'warn',
       NEBULA_CACHE_MAX_BYTES: '0',
-      NEBULA_OBJECT_STORE: 's3',
-      NEBULA_S3_BUCKET: s3.bucket,
-      NEBULA_S3_ENDPOINT: s3.endpoint,
-      NEBULA_S3_ACCESS_KEY_ID: s3.accessKeyId,
-      NEBULA_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      NEBULA_S3_FORCE_PATH_STYLE: 'true',
-      NEBULA_S3_PREFIX: s3.prefix,
+      ...s3rver.environment(s3.prefix),
       NEBULA_TASK_CONCURRENCY: String(Math.max(8, o.concurrency * 2)),
     }).start();
     await nebula.waitForHttp(`${base}/readyz`);

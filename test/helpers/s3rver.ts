@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { objectStoreEnvironment } from '../../src/jobs/lifecycle/settings.ts';
 
 export interface S3rverHandle {
   /** e.g. http://127.0.0.1:41234 */
@@ -20,6 +21,8 @@ export interface S3rverHandle {
     forcePathStyle: boolean;
     prefix: string;
   };
+  /** The same settings as the NEBULA_* variables a Nebula process reads (objectStoreEnvironment). */
+  environment(prefix?: string): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -97,18 +100,20 @@ export async function startS3rver(options: { bucket?: string } = {}): Promise<S3
   };
   watch(current);
   const endpoint = `http://127.0.0.1:${port}`;
+  const s3Config = (prefix = '') => ({
+    bucket,
+    endpoint,
+    region: 'us-east-1',
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
+    forcePathStyle: true,
+    prefix,
+  });
   return {
     endpoint,
     bucket,
-    s3Config: (prefix = '') => ({
-      bucket,
-      endpoint,
-      region: 'us-east-1',
-      accessKeyId: 'S3RVER',
-      secretAccessKey: 'S3RVER',
-      forcePathStyle: true,
-      prefix,
-    }),
+    s3Config,
+    environment: (prefix = '') => objectStoreEnvironment({ objectStore: { backend: 's3', s3: s3Config(prefix) } }),
     async stop() {
       stopping = true;
       await restarting;

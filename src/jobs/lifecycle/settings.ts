@@ -103,7 +103,7 @@ export function serverUrl(config: Config): string {
 }
 
 /** The object store settings the executor reads, in the same variables the server reads. */
-export function objectStoreEnvironment(config: Config): Record<string, string> {
+export function objectStoreEnvironment(config: { objectStore: Pick<Config['objectStore'], 'backend' | 'path' | 's3'> }): Record<string, string> {
   const os = config.objectStore;
   const env: Record<string, string> = { NEBULA_OBJECT_STORE: os.backend };
   if (os.path) env.NEBULA_OBJECT_STORE_PATH = os.path;
