@@ -198,7 +198,7 @@ describe('attempts and reports', () => {
   it('measures executor silence from when the runner last showed the attempt queued, not from submission', async () => {
     // A busy Slurm queue can hold an attempt for longer than the heartbeat bound; it must not be
     // retired the moment it starts, before its executor could possibly have beaten.
-    configureJobs({ heartbeatStaleSeconds: 2 });
+    configureJobs({ heartbeatStaleSeconds: 3 });
     const h = await t.history();
     const input = await t.dataset(h.id, 'queued a while\n');
     t.runner.behaviour = 'hold';
@@ -209,7 +209,7 @@ describe('attempts and reports', () => {
       await t.waitForJob(id, ['running']);
       const name = (await jobRow(id)).external_id as string;
       t.runner.attempts.get(name)!.state = 'queued';
-      await new Promise((r) => setTimeout(r, 4_000));
+      await new Promise((r) => setTimeout(r, 5_000));
       t.runner.attempts.get(name)!.state = 'running';
       await new Promise((r) => setTimeout(r, 700));
       expect((await jobRow(id)).attempt).toBe(1);

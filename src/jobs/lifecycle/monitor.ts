@@ -75,9 +75,15 @@ async function monitor(payload: { jobId: number }, ctx: TaskContext): Promise<vo
   if (status.state === 'queued') {
     // The executor cannot beat before the runner starts it, so its silence is measured from the
     // last time the runner vouched for the attempt: without this, an attempt that waited in a
-    // busy Slurm queue past the heartbeat bound would be retired the moment it started.
+    // busy Slurm queue past the heartbeat bound would be retired the moment it started. Stamped
+    // only once a quarter of the bound has passed, not at every poll of a long queue.
     await ctx.completeWith(async (client) => {
-      await client.query(`UPDATE jobs SET heartbeat_at = now() WHERE id = $1 AND attempt = $2 AND state = 'running'`, [job.id, job.attempt]);
+      await client.query(
+        `UPDATE jobs SET heartbeat_at = now()
+          WHERE id = $1 AND attempt = $2 AND state = 'running'
+            AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => $3))`,
+        [job.id, job.attempt, heartbeatStaleSeconds() / 4],
+      );
       await requeueSelf(client, ctx, 'job.monitor', job, monitorSeconds());
     });
     return;
