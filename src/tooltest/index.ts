@@ -1,7 +1,6 @@
 /** Tool tests (`nebula tool test`): each test runs as a job through the job executor, then is compared. */
 export { runAssertions, SUPPORTED_ASSERTIONS } from './asserts.ts';
 export { compareOutput } from './compare.ts';
-export { includedOutputs } from './filters.ts';
 export { LocalExecution } from './local-execution.ts';
 export { missingBinary } from './missing-binary.ts';
 export { outputsFromReport, type CollectedCollection, type CollectedDataset, type CollectedOutputs } from './reported-outputs.ts';

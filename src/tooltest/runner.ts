@@ -6,14 +6,15 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobReport } from '../jobs/interfaces.ts';
+import { isSubtypeOf } from '../datatypes/index.ts';
 import { profileAtLeast } from '../tools/command/profile.ts';
 import { loadToolFromFile } from '../tools/loader.ts';
 import type { ToolSource, ToolTest } from '../tools/model.ts';
+import { evaluateOutputFilters } from '../tools/outputs/filters.ts';
 import { buildToolState } from '../tools/parameters/state.ts';
 import type { ToolState } from '../tools/parameters/values.ts';
 import { runAssertions } from './asserts.ts';
 import { checkOutputs } from './check-outputs.ts';
-import { includedOutputs } from './filters.ts';
 import { LocalExecution } from './local-execution.ts';
 import { missingBinary } from './missing-binary.ts';
 import { countCreatedOutputs, outputsFromReport } from './reported-outputs.ts';
@@ -118,7 +119,8 @@ export async function runToolTest(
       // A job refused at submission is a failure the test may expect.
       return finish({ ...base, problems: test.expectFailure ? [] : [`cannot build the tool state: ${(err as Error).message}`] });
     }
-    const { included, problems: filterProblems } = await includedOutputs(tool, state);
+    // The server's own rule (run-tool.ts): a tool test keeps the outputs an API job would.
+    const { included, problems: filterProblems } = evaluateOutputFilters(tool, state, { isSubtypeOf });
     const walltimeSeconds = test.maxSeconds ?? options.defaultTimeoutSeconds ?? 300;
     const spec = buildTestJobSpec({
       tool,
