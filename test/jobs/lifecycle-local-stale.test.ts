@@ -4,6 +4,7 @@
  * stale the monitor gives the attempt up and starts a new one (here: in-process on this host,
  * the real executor, through the API listening on 127.0.0.1).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -15,13 +16,18 @@ import { formatInProcessId, parseInProcessId } from '../../src/jobs/runners/in-p
 import { catRequest, startLocalJobsApp, type JobsTestApp } from './lifecycle-helpers.ts';
 
 let t: JobsTestApp;
+let stateDir: string;
 beforeAll(async () => {
-  t = await startLocalJobsApp({ concurrency: 2, stateDir: path.join(os.tmpdir(), `nebula-stale-${process.pid}`) });
+  // A directory of its own per run: `nebula-stale-<pid>` was shared with any earlier run whose pid
+  // came round again, and never removed.
+  stateDir = mkdtempSync(path.join(os.tmpdir(), 'nebula-stale-'));
+  t = await startLocalJobsApp({ concurrency: 2, stateDir });
   configureJobs({ monitorSeconds: 0.3, heartbeatStaleSeconds: 2 });
 });
 afterAll(async () => {
   await setJobLock(t.db.pool, false).catch(() => undefined);
   await t?.close();
+  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
 
 it('gives up an in-process attempt of another host whose heartbeat went stale, and runs a new attempt', async () => {
