@@ -15,7 +15,8 @@ import type { DestinationConfig, JobSpec, SubmitRequest } from '../../src/jobs/i
 import { DestinationFullError, getRunner } from '../../src/jobs/runners/index.ts';
 import { formatInProcessId, inProcessDone, parseInProcessId, runningInProcess } from '../../src/jobs/runners/in-process.ts';
 import { createMarkerExclusively } from '../../src/jobs/runners/markers.ts';
-import { identify, readProcStat } from '../../src/jobs/runners/proc.ts';
+import { requestFingerprint } from '../../src/jobs/runners/local.ts';
+import { identify, readProcStat, type ProcessIdentity } from '../../src/jobs/runners/proc.ts';
 import { FileObjectStore } from '../../src/objectstore/index.ts';
 import { makeSpec, putToolBundle, startFakeJobServer, type FakeJobServer } from './executor-helpers.ts';
 
@@ -86,6 +87,16 @@ async function job(command: string, dest: DestinationConfig): Promise<{ spec: Jo
     destination: dest,
   };
   return { spec, server, request };
+}
+
+/** The identity of a worker that has died: a process that ran and exited, so its (pid, start time) is dead. */
+async function deadWorker(): Promise<ProcessIdentity> {
+  const dead = spawn('sleep', ['0.2']);
+  const exited = new Promise((r) => dead.once('exit', r));
+  await new Promise((r) => dead.once('spawn', r));
+  const id = (await identify(dead.pid!))!;
+  await exited;
+  return id;
 }
 
 describe('local runner, in-process (default)', () => {
@@ -181,12 +192,7 @@ describe('local runner, in-process (default)', () => {
   it("an attempt of a dead worker on this host is 'gone' and its orphaned tool group is killed", async () => {
     const local = getRunner('local');
     const dest = destination();
-    // A worker that has died: a process that ran and exited, so its (pid, start time) is dead.
-    const dead = spawn('sleep', ['0.5']);
-    const exited = new Promise((r) => dead.once('exit', r));
-    await new Promise((r) => dead.once('spawn', r));
-    const deadId = (await identify(dead.pid!))!;
-    await exited;
+    const deadId = await deadWorker();
     // Its tool, still running in a group of its own.
     const orphan = spawn('sleep', ['300'], { detached: true, stdio: 'ignore' });
     await new Promise((r) => orphan.once('spawn', r));
@@ -206,6 +212,34 @@ describe('local runner, in-process (default)', () => {
     expect(status.state === 'gone' && status.reason).toMatch(/worker that ran the executor in-process .* is gone/);
     await waitFor(async () => !(await alive(orphan.pid!)), 5000);
     expect(existsSync(path.join(stateDir, `${name}-${fingerprint}.json`))).toBe(false);
+  }, 30_000);
+
+  it('an attempt started by a worker that died is never started again by a repeated submit', async () => {
+    // The worker started the attempt and died before the lifecycle committed it, so the submit
+    // task runs again on another worker. The tool may have run to its end already: it must not run
+    // a second time under the same attempt. The lifecycle learns 'gone' and starts a new attempt.
+    const local = getRunner('local');
+    const dest = destination();
+    const ranFile = path.join(dir, `ran-${Date.now()}`);
+    const { request } = await job(`echo ran >> '${ranFile}'; echo x > '$out1'`, dest);
+    const fingerprint = requestFingerprint(request);
+    const deadId = await deadWorker();
+    const externalId = formatInProcessId({ host: os.hostname(), pid: deadId.pid, startTime: deadId.startTime, name: request.name, fingerprint });
+    const stateDir = path.join(dir, 'runner', dest.id);
+    await mkdir(stateDir, { recursive: true });
+    await createMarkerExclusively(path.join(stateDir, `${request.name}-${fingerprint}.json`), {
+      name: request.name, fingerprint, externalId, destination: dest.id, submittedAt: new Date().toISOString(),
+    });
+
+    expect((await local.submit(request)).externalId).toBe(externalId);
+    expect(runningInProcess()).not.toContain(externalId);
+    const status = await local.status(externalId, dest);
+    expect(status).toMatchObject({ state: 'gone', hostLost: true });
+    // The marker is gone now; a submit after the status check still finds the attempt ended.
+    expect((await local.submit(request)).externalId).toBe(externalId);
+    expect(await local.status(externalId, dest)).toMatchObject({ state: 'gone', hostLost: true });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(existsSync(ranFile), 'the tool ran').toBe(false);
   }, 30_000);
 
   it('an attempt on another host is left to the heartbeat check', async () => {

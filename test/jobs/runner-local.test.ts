@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -100,6 +100,27 @@ describe('local runner', () => {
     const other = await local.submit(request(name, dest, ['bash', '-c', 'sleep 30'], { NEBULA_JOB_TOKEN: 'another' }));
     spawned.push(parseExternalId(other.externalId).pid);
     expect(parseExternalId(other.externalId).pid).not.toBe(orphan.pid);
+  }, 30_000);
+
+  it('an empty claim left by a crash whose executor already ended is not started again', async () => {
+    const local = getRunner('local', { stateDir });
+    const dest = destination();
+    const name = `nebula-3-1-${Date.now()}`;
+    const ranFile = path.join(stateDir, `${name}.ran`);
+    const req = request(name, dest, ['bash', '-c', `echo ran >> '${ranFile}'`]);
+    const base = path.join(stateDir, dest.id, `${name}-${requestFingerprint(req)}`);
+    // A worker crashed right after spawning; the executor ran to its end and left its exit record.
+    await mkdir(path.dirname(base), { recursive: true });
+    await writeFile(`${base}.json`, '');
+    const longAgo = new Date(Date.now() - 60_000);
+    await utimes(`${base}.json`, longAgo, longAgo);
+    await writeFile(`${base}.exit`, JSON.stringify({ exitCode: 0 }));
+
+    const { externalId } = await local.submit(req);
+    expect(await local.status(externalId, dest)).toEqual({ state: 'exited', exitCode: 0 });
+    expect((await local.submit(req)).externalId).toBe(externalId);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(existsSync(ranFile), 'the executor ran again').toBe(false);
   }, 30_000);
 
   it('cancel kills the whole process group, and the tool group under it', async () => {

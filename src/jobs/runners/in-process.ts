@@ -61,6 +61,8 @@ interface ExitRecord {
   externalId: string;
   exitCode: number;
   error?: string;
+  /** Written by another worker for an attempt whose worker died: why it is 'gone'. */
+  lost?: string;
   at: string;
 }
 
@@ -207,15 +209,12 @@ export async function submitInProcess(request: InProcessSubmit): Promise<{ exter
   // This attempt already ran here (a submit retried after its first try lost the race to commit).
   const exit = await readExitRecord(f.exit);
   if (exit) return { externalId: exit.externalId };
+  // Started once already, by this worker or one that has since died: never started again. The
+  // attempt may have run its tool to the end before its worker died between starting it and the
+  // lifecycle's commit (a fast tool needs milliseconds); starting it again would run the tool twice
+  // under one attempt. A dead owner's attempt is 'gone' to status, and the lifecycle starts a new one.
   const existing = await readMarker(f.marker);
-  if (existing) {
-    if (!isInProcessId(existing.externalId)) return { externalId: existing.externalId }; // a detached executor
-    const owner = parseInProcessId(existing.externalId);
-    if (owner.host === os.hostname() && (await isAlive(owner))) return { externalId: existing.externalId };
-    // Its worker died and the executor with it: start the attempt again from scratch.
-    await killOrphanedTool(existing);
-    await rm(f.marker, { force: true });
-  }
+  if (existing) return { externalId: existing.externalId };
 
   let settings: ExecutorSettings;
   try {
@@ -303,17 +302,30 @@ export async function inProcessStatus(externalId: string, dir: string): Promise<
   const f = files(dir, id.name, id.fingerprint);
   const record = ended.get(externalId) ?? (await readExitRecord(f.exit));
   if (record && record.externalId === externalId) {
+    if (record.lost) return { state: 'gone', hostLost: true, reason: record.lost };
     return { state: 'exited', exitCode: record.exitCode, ...(record.error ? { reason: record.error } : {}) };
   }
   const marker = await readMarker(f.marker);
   const ownerAlive = await isAlive(id);
   if (marker && marker.externalId === externalId) {
     if (ownerAlive) return { state: 'running' };
-    await killOrphanedTool(marker);
-    await rm(f.marker, { force: true });
+    await retireDeadAttempt(marker, f);
   }
   if (ownerAlive) return { state: 'gone', reason: 'the runner has no record of the attempt' };
-  return { state: 'gone', hostLost: true, reason: `the worker that ran the executor in-process (pid ${id.pid} on ${id.host}) is gone` };
+  return { state: 'gone', hostLost: true, reason: lostReason(id) };
+}
+
+const lostReason = (id: InProcessId) => `the worker that ran the executor in-process (pid ${id.pid} on ${id.host}) is gone`;
+
+/**
+ * The attempt of a dead worker: its orphaned tool is killed and a 'lost' exit record replaces the
+ * marker, so a late submit of the same attempt finds it ended and does not run it again.
+ */
+async function retireDeadAttempt(marker: Marker, f: ReturnType<typeof files>): Promise<void> {
+  await killOrphanedTool(marker);
+  const record: ExitRecord = { externalId: marker.externalId, exitCode: 1, lost: lostReason(parseInProcessId(marker.externalId)), at: new Date().toISOString() };
+  await writeFile(f.exit, JSON.stringify(record));
+  await rm(f.marker, { force: true });
 }
 
 export async function cancelInProcess(externalId: string, dir: string, graceSeconds: number): Promise<void> {
@@ -331,8 +343,7 @@ export async function cancelInProcess(externalId: string, dir: string, graceSeco
   const marker = await readMarker(f.marker);
   if (!marker || marker.externalId !== externalId) return;
   if (!(await isAlive(id))) {
-    await killOrphanedTool(marker);
-    await rm(f.marker, { force: true });
+    await retireDeadAttempt(marker, f);
     return;
   }
   // Another live worker on this host runs it: kill its tool; that executor's report is refused.

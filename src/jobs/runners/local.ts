@@ -189,6 +189,7 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
       await mkdir(dir, { recursive: true });
       const base = `${request.name}-${fingerprint}`;
       const markerFile = path.join(dir, `${base}.json`);
+      const exitFile = path.join(dir, `${base}.exit`);
       const marker = (externalId: string): Marker => ({ name: request.name, fingerprint, externalId, destination: request.destination.id, submittedAt: new Date().toISOString() });
 
       const existing = await readMarker(markerFile);
@@ -211,7 +212,14 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
         if (claimed && Date.now() - claimed.mtimeMs < STALE_CLAIM_MS) {
           throw Object.assign(new Error(`job ${request.name} is being submitted by another worker`), { retryable: true });
         }
-        // A claim left empty by a crashed submitter, whose executor never started: take it over.
+        // A claim left empty by a crashed submitter. Its executor may have run and ended already
+        // (it leaves its exit record): then the attempt is over, never started a second time.
+        if (await stat(exitFile).catch(() => null)) {
+          const externalId = formatExternalId({ host: os.hostname(), pid: 0, startTime: '0' });
+          await writeMarker(markerFile, marker(externalId));
+          return { externalId };
+        }
+        // Its executor never started: take the claim over.
       }
 
       try {
@@ -220,7 +228,7 @@ export function createLocalRunner(options: LocalRunnerOptions = {}, flavour: Loc
           NEBULA_JOB_NAME: request.name,
           NEBULA_JOB_FINGERPRINT: fingerprint,
           NEBULA_DESTINATION: request.destination.id,
-          NEBULA_RUNNER_EXIT_FILE: path.join(dir, `${base}.exit`),
+          NEBULA_RUNNER_EXIT_FILE: exitFile,
         });
         const logFd = openSync(path.join(dir, `${base}.log`), 'a');
         let pid: number | undefined;
