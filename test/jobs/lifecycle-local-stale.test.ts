@@ -42,16 +42,30 @@ it('gives up an in-process attempt of another host whose heartbeat went stale, a
   await t.waitForJob(encoded, ['queued']);
 
   const farAway = formatInProcessId({ host: `not-${os.hostname()}`, pid: 4242, startTime: '1234', name: `nebula-${jobId}-1`, fingerprint: '0123456789abcdef' });
-  await withTransaction(t.db.pool, async (client) => {
-    const job = (await getJob(client, jobId, { forUpdate: true }))!;
-    expect(job.attempt).toBe(1);
-    await client.query(
-      `UPDATE jobs SET state = 'running', external_id = $2, started_at = now() - interval '1 hour',
-              heartbeat_at = now() - interval '1 hour' WHERE id = $1`,
-      [jobId, farAway],
-    );
-    await enqueueJobTask(client, 'job.monitor', job);
-  });
+  // As a real submit does, in one transaction: the job running, its job.submit task gone, a
+  // job.monitor task queued. A job.submit task left behind (held back by the lock) could be running
+  // at the moment the monitor gives attempt 1 up; the monitor's job.submit for attempt 2 would then
+  // meet that live task's unique key and be dropped, and attempt 2 never submitted (seen once).
+  for (let done = false; !done; ) {
+    done = await withTransaction(t.db.pool, async (client) => {
+      const job = (await getJob(client, jobId, { forUpdate: true }))!;
+      expect(job.attempt).toBe(1);
+      const { rows: submits } = await client.query<{ state: string }>(
+        `SELECT state FROM nebula_tasks WHERE unique_key = $1 AND state IN ('pending', 'running') FOR UPDATE`,
+        [`job.submit:${jobId}`],
+      );
+      if (submits.some((task) => task.state === 'running')) return false; // it is requeueing itself: look again
+      await client.query(`DELETE FROM nebula_tasks WHERE unique_key = $1 AND state = 'pending'`, [`job.submit:${jobId}`]);
+      await client.query(
+        `UPDATE jobs SET state = 'running', external_id = $2, started_at = now() - interval '1 hour',
+                heartbeat_at = now() - interval '1 hour' WHERE id = $1`,
+        [jobId, farAway],
+      );
+      await enqueueJobTask(client, 'job.monitor', job);
+      return true;
+    });
+    if (!done) await new Promise((r) => setTimeout(r, 50));
+  }
   await setJobLock(t.db.pool, false);
 
   const job = await t.waitForJob(encoded, ['ok', 'error', 'deleted'], 60_000);
