@@ -102,13 +102,6 @@ start() {
   [[ $(id -u) -eq 0 ]] || die "must run as root (the single-node daemons run as root)"
   write_conf
   start_munge
-  # proctrack/linuxproc follows a job's processes by pid. With Linux's default pid_max (32768)
-  # a test run recycles pids within minutes, and twice a test's S3 server died right after a
-  # Slurm-heavy test (unproven: no log names the killer). A larger pid space makes recycling
-  # a pid while Slurm still tracks it practically impossible.
-  if [[ -w /proc/sys/kernel/pid_max ]] && (( $(cat /proc/sys/kernel/pid_max) < 4194304 )); then
-    echo 4194304 >/proc/sys/kernel/pid_max 2>/dev/null || true
-  fi
   # A fresh controller starts with no saved jobs (-c): jobs of a previous run on this machine
   # belong to servers that are gone and would only hold the node's slots.
   pid_alive "$DIR/slurmctld.pid" || slurmctld -c -f "$CONF" || die "slurmctld failed; see $DIR/log/slurmctld.log"

@@ -5,6 +5,7 @@
  *
  * argv: <data directory> <bucket> [port] (0 or absent: any free port)
  */
+import { unlink } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 
@@ -14,7 +15,31 @@ interface S3rverInstance {
   close(): Promise<void>;
 }
 type S3rverClass = new (options: Record<string, unknown>) => S3rverInstance;
-const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
+const require = createRequire(import.meta.url);
+const S3rver = require('s3rver') as S3rverClass;
+
+/**
+ * s3rver's file store removes a key's directories once a delete leaves them empty. A put into the
+ * same directory at that moment (between its mkdir and its open) fails with ENOENT on a write
+ * stream that has no error handler, and the whole server exits: concurrent Nebula processes each
+ * writing and deleting a `_health/<uuid>` probe at start were enough (test/objectstore/s3.test.ts
+ * reproduces it). Here a delete removes the key's files only; empty directories cost nothing and
+ * never show in a listing (s3rver lists keys from files).
+ */
+interface FilesystemStorePrototype {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  deleteObject(bucket: string, key: string): Promise<void>;
+}
+const FilesystemStore = require('s3rver/lib/stores/filesystem') as { prototype: FilesystemStorePrototype };
+FilesystemStore.prototype.deleteObject = async function deleteObjectKeepingDirectories(this: FilesystemStorePrototype, bucket, key) {
+  await Promise.all(
+    ['object', 'object.md5', 'metadata.json'].map((resource) =>
+      unlink(this.getResourcePath(bucket, key, resource)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      }),
+    ),
+  );
+};
 
 const [directory, bucket, portArgument] = process.argv.slice(2);
 if (!directory || !bucket) {

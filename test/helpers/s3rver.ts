@@ -23,6 +23,8 @@ export interface S3rverHandle {
   };
   /** The same settings as the NEBULA_* variables a Nebula process reads (objectStoreEnvironment). */
   environment(prefix?: string): Record<string, string>;
+  /** How often the server process exited without being asked to (and was restarted). */
+  unexpectedExits(): number;
   stop(): Promise<void>;
 }
 
@@ -82,12 +84,14 @@ export async function startS3rver(options: { bucket?: string } = {}): Promise<S3
   const port = current.port;
   let stopping = false;
   let restarting: Promise<void> | undefined;
-  // This S3 server is test equipment, not the system under test: if something outside the test
-  // kills it (seen twice in CI right after a Slurm-heavy test, cause not found), it comes back
-  // on the same port with the same data, and says so loudly.
+  let exits = 0;
+  // This S3 server is test equipment, not the system under test: should it die anyway (it did,
+  // from its own put/delete race, before s3rver-child.ts patched it), it comes back on the same
+  // port with the same data, and says so loudly.
   const watch = (running: RunningChild) => {
     running.child.once('exit', (code, signal) => {
       if (stopping) return;
+      exits++;
       console.error(`s3rver child (port ${port}) exited unexpectedly: code ${code}, signal ${signal}; stderr: ${running.stderr().slice(-4000)}; restarting it`);
       restarting = spawnChild(directory, bucket, port).then(
         (next) => {
@@ -114,6 +118,7 @@ export async function startS3rver(options: { bucket?: string } = {}): Promise<S3
     bucket,
     s3Config,
     environment: (prefix = '') => objectStoreEnvironment({ objectStore: { backend: 's3', s3: s3Config(prefix) } }),
+    unexpectedExits: () => exits,
     async stop() {
       stopping = true;
       await restarting;

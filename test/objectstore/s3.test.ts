@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -162,4 +163,25 @@ describe('S3ObjectStore against an unreachable endpoint', () => {
     await expect(checkObjectStore(store)).rejects.toBeInstanceOf(ObjectStoreUnavailableError);
     await store.close();
   });
+});
+
+describe('the test S3 server itself', () => {
+  it('survives puts and deletes racing in one directory (health probes of processes starting together)', async () => {
+    // Unpatched, s3rver removed the emptied `_health/` directory under a concurrent put and exited
+    // (ENOENT on an unhandled write stream): it took the crash tests' starting processes with it.
+    const stores = [0, 1, 2, 3].map(() => new S3ObjectStore(s3rver.s3Config('race'), { maxAttempts: 1 }));
+    const before = s3rver.unexpectedExits();
+    const failures: string[] = [];
+    await Promise.all(
+      stores.map(async (store) => {
+        for (let i = 0; i < 150; i++) {
+          const key = `_health/${randomUUID()}`;
+          await store.put(key, 'probe').then(() => store.delete(key)).catch((error: unknown) => failures.push(String(error)));
+        }
+      }),
+    );
+    await Promise.all(stores.map((store) => store.close()));
+    expect(failures.slice(0, 3)).toEqual([]);
+    expect(s3rver.unexpectedExits() - before).toBe(0);
+  }, 120_000);
 });
