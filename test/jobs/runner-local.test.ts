@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationConfig, SubmitRequest } from '../../src/jobs/interfaces.ts';
 import { DestinationFullError, getRunner } from '../../src/jobs/runners/index.ts';
 import { requestFingerprint } from '../../src/jobs/runners/local.ts';
+import { freshExecutorBundle } from '../../bin/executor-bundle.js';
 import { findProcessesByEnv, parseExternalId, readProcStat } from '../../src/jobs/runners/proc.ts';
 import { FileObjectStore } from '../../src/objectstore/index.ts';
 import { makeSpec, putToolBundle, startFakeJobServer } from './executor-helpers.ts';
@@ -160,7 +161,13 @@ describe('local runner', () => {
     await local.cancel('some-other-host:123:456', destination()); // no-op here
   });
 
-  it('runs the real nebula job-exec end to end and records its exit', async () => {
+  it.each([
+    ['from its bundle', {}],
+    ['from the sources through tsx', { NEBULA_EXECUTOR_FROM_SOURCES: '1' }],
+  ])('runs the real nebula job-exec (%s) end to end and records its exit', async (from, variables: Record<string, string>) => {
+    if (from === 'from its bundle') {
+      expect(freshExecutorBundle(process.cwd()), 'dist/executor/job-exec.mjs is missing or older than src/: npm run build:executor').toBeDefined();
+    }
     const objects = path.join(stateDir, 'objects');
     const store = new FileObjectStore(objects);
     const bundleKey = await putToolBundle(store, {
@@ -184,10 +191,11 @@ describe('local runner', () => {
           NEBULA_SCRATCH_PATH: path.join(stateDir, 'scratch'),
           NEBULA_NODE_CACHE_PATH: path.join(stateDir, 'node-cache'),
           NEBULA_HOME: path.join(stateDir, 'home'),
+          ...variables,
         }),
       );
       const report = await reported;
-      expect(report.state).toBe('ok');
+      expect(report.state, JSON.stringify(report)).toBe('ok');
       expect(await text(await store.get(report.outputs[0]!.objectKey))).toBe('ran on 2\n');
       await waitFor(async () => (await local.status(externalId, dest)).state === 'exited', 15_000);
       expect(await local.status(externalId, dest)).toEqual({ state: 'exited', exitCode: 0 });

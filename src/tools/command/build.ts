@@ -28,11 +28,13 @@ export interface BuiltCommand {
 
 let defaultCompiler: CompileTemplate | undefined;
 
-/** The Cheetah engine from src/tools/cheetah (loaded lazily so this module builds without it). */
+/**
+ * The Cheetah engine from src/tools/cheetah, loaded on first use. The specifier is a literal so
+ * that the executor's bundle (bin/executor-bundle.js) carries the engine too.
+ */
 export async function loadDefaultCompiler(): Promise<CompileTemplate> {
   if (!defaultCompiler) {
-    const modulePath = '../cheetah/index.ts';
-    const mod = (await import(modulePath)) as { compileTemplate: CompileTemplate };
+    const mod: { compileTemplate: CompileTemplate } = await import('../cheetah/index.ts');
     defaultCompiler = mod.compileTemplate;
   }
   return defaultCompiler;
