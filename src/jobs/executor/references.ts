@@ -6,7 +6,10 @@
  * And for data manager jobs, each output's extra files are stored as a reference bundle.
  */
 import path from 'node:path';
-import { bundlesIn, snapshotRecords, storeDirectoryAsBundle } from '../../datatables/index.ts';
+// From the modules themselves, not the datatables barrel: that one brings the database layer
+// (data managers), which the executor never uses, into its start-up.
+import { bundlesIn, snapshotRecords } from '../../datatables/job-rows.ts';
+import { storeDirectoryAsBundle } from '../../datatables/reference-bundle.ts';
 import type { ObjectStore } from '../../objectstore/index.ts';
 import { bundleKey } from '../../toolstore/bundle.ts';
 import type { DataTableRow } from '../../tools/parameters/values.ts';
