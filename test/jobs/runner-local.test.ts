@@ -59,13 +59,18 @@ const alive = async (pid: number) => {
   return !!stat && stat.state !== 'Z';
 };
 
+// The executors here are `sleep` itself, not `bash -c 'sleep …'`: bash execs sleep a moment after
+// it starts, and /proc/<pid>/environ reads empty while a process is inside execve, so a look for
+// the executor by its environment at that moment found nothing (failed once; reproduced apart: of
+// 6,000 reads in the first moments after spawning `bash -c 'sleep 30'`, 124 lacked the variable).
+// A real executor is Node itself and execs nothing after its start.
 describe('local runner', () => {
   it('submit is idempotent by name and status follows the process', async () => {
     const local = getRunner('local', { stateDir });
     const dest = destination();
     const name = `nebula-1-1-${Date.now()}`;
-    const first = await local.submit(request(name, dest, ['bash', '-c', 'sleep 30']));
-    const second = await local.submit(request(name, dest, ['bash', '-c', 'sleep 30']));
+    const first = await local.submit(request(name, dest, ['sleep', '30']));
+    const second = await local.submit(request(name, dest, ['sleep', '30']));
     expect(second.externalId).toBe(first.externalId);
     const id = parseExternalId(first.externalId);
     spawned.push(id.pid);
@@ -87,18 +92,18 @@ describe('local runner', () => {
     const dest = destination();
     const name = `nebula-2-1-${Date.now()}`;
     // A worker crashed right after spawning: the claim exists, empty, and the executor runs.
-    const req = request(name, dest, ['bash', '-c', 'sleep 30']);
+    const req = request(name, dest, ['sleep', '30']);
     const fingerprint = requestFingerprint(req);
     await mkdir(path.join(stateDir, dest.id), { recursive: true });
     await writeFile(path.join(stateDir, dest.id, `${name}-${fingerprint}.json`), '');
-    const orphan = spawn('bash', ['-c', 'sleep 30'], { detached: true, stdio: 'ignore', env: { ...process.env, NEBULA_JOB_NAME: name, NEBULA_JOB_FINGERPRINT: fingerprint } });
+    const orphan = spawn('sleep', ['30'], { detached: true, stdio: 'ignore', env: { ...process.env, NEBULA_JOB_NAME: name, NEBULA_JOB_FINGERPRINT: fingerprint } });
     spawned.push(orphan.pid!);
     await waitFor(async () => (await findProcessesByEnv('NEBULA_JOB_FINGERPRINT', fingerprint)).length === 1);
     const { externalId } = await local.submit(req);
     expect(parseExternalId(externalId).pid).toBe(orphan.pid);
     expect(await findProcessesByEnv('NEBULA_JOB_FINGERPRINT', fingerprint)).toEqual([orphan.pid]);
     // The same name from another installation (another token) is another job, not this one.
-    const other = await local.submit(request(name, dest, ['bash', '-c', 'sleep 30'], { NEBULA_JOB_TOKEN: 'another' }));
+    const other = await local.submit(request(name, dest, ['sleep', '30'], { NEBULA_JOB_TOKEN: 'another' }));
     spawned.push(parseExternalId(other.externalId).pid);
     expect(parseExternalId(other.externalId).pid).not.toBe(orphan.pid);
   }, 30_000);
