@@ -168,6 +168,8 @@ export interface DataColumnParam extends ParamBase {
   type: 'data_column';
   dataRef: string;
   multiple: boolean;
+  /** Galaxy's `accept_default`: a missing value means the `value` given, or column 1; the parameter is optional. */
+  acceptDefault: boolean;
   useHeaderNames: boolean;
   numerical: boolean;
   forceSelect: boolean;

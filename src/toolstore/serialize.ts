@@ -74,7 +74,7 @@ export function paramDefault(p: ToolParam): Json {
       return p.optional ? null : (p.options[0]?.value ?? null);
     }
     case 'data_column':
-      return p.value ?? null;
+      return p.value ?? (!p.optional && !p.multiple ? '1' : null);
     case 'data':
     case 'data_collection':
       return null;

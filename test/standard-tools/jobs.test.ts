@@ -108,4 +108,12 @@ describe('standard tools as real jobs', () => {
     expect(sorted.job.state, sorted.job.stderr ?? sorted.job.info).toBe('ok');
     expect(sorted.content).toBe('chr1\t5\t50\ta\nchr2\t7\t9\tc\nchr1\t100\t200\tb\n');
   }, 120_000);
+
+  it('sort1 with every parameter left out sorts on column 1, numerically, descending (accept_default)', async () => {
+    const h = await t.history();
+    const numbers = await t.dataset(h.id, '2\tb\n10\ta\n1\tc\n', { ext: 'tabular' });
+    const sorted = await run(h.encoded, 'sort1', { input: hda(numbers.encoded) });
+    expect(sorted.job.state, sorted.job.stderr ?? sorted.job.info).toBe('ok');
+    expect(sorted.content).toBe('10\ta\n2\tb\n1\tc\n');
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadToolFromFile } from '../../src/tools/loader.ts';
+import { loadToolFromBundle, loadToolFromFile } from '../../src/tools/loader.ts';
 import { buildToolState, type StateContext } from '../../src/tools/parameters/state.ts';
 import { ToolParameterError } from '../../src/tools/errors.ts';
 import type { DatasetValue } from '../../src/tools/parameters/values.ts';
@@ -55,5 +55,23 @@ describe('buildToolState', () => {
   it('requires a non-optional dataset', async () => {
     const err = await buildToolState(tool, {}, ctx).catch((e) => e);
     expect(err.message).toBe('input: a dataset is required');
+  });
+
+  it("gives a missing data_column Galaxy's default: value, else column 1 when accept_default or required", async () => {
+    const columns = loadToolFromBundle(
+      new Map([['tool.xml', Buffer.from(`<tool id="cols" name="cols" version="1"><command>true</command><inputs>
+        <param name="input" type="data" format="tabular"/>
+        <param name="accepting" type="data_column" data_ref="input" accept_default="true"/>
+        <param name="required" type="data_column" data_ref="input"/>
+        <param name="optional" type="data_column" data_ref="input" optional="true"/>
+        <param name="legacy" type="data_column" data_ref="input" default_value="c3"/>
+        <param name="several" type="data_column" data_ref="input" multiple="true" optional="true"/>
+      </inputs><outputs/></tool>`)]]),
+      'tool.xml',
+    );
+    const input = { src: 'hda', id: 'd1' };
+    expect(await buildToolState(columns, { input }, ctx)).toMatchObject({ accepting: '1', required: '1', optional: null, legacy: '3', several: [] });
+    // accept_default takes an empty value for a missing one; a given column always wins.
+    expect(await buildToolState(columns, { input, accepting: '', required: '2', legacy: 'c4' }, ctx)).toMatchObject({ accepting: '1', required: '2', legacy: '4' });
   });
 });

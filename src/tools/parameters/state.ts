@@ -244,8 +244,21 @@ async function convertSelect(param: SelectParam, raw: unknown, ctx: StateContext
   return param.multiple ? values : values[0]!;
 }
 
+/**
+ * A missing column is, as in Galaxy, the tool's `value`; else column 1 when the parameter has
+ * `accept_default` or must have one column (Galaxy's first legal option); else none.
+ */
+function defaultColumn(param: DataColumnParam): string | undefined {
+  if (param.value !== undefined) return param.value;
+  if (param.acceptDefault || (!param.optional && !param.multiple)) return '1';
+  return undefined;
+}
+
 function convertDataColumn(param: DataColumnParam, raw: unknown): string | string[] | null {
-  const values = toSelectValues(param, raw ?? param.value);
+  // Galaxy's accept_default also takes an empty value for a missing one.
+  const empty = raw === '' || raw === null || (Array.isArray(raw) && raw.length === 0);
+  const given = param.acceptDefault && empty ? undefined : raw;
+  const values = toSelectValues(param, given ?? defaultColumn(param));
   for (const v of values) {
     if (!param.useHeaderNames && !/^\d+$/.test(v.replace(/^c/, ''))) throw new ConversionError(`expected a column number, got ${JSON.stringify(v)}`);
   }

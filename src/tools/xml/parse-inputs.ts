@@ -108,17 +108,23 @@ export function parseParam(el: XmlElement): ToolParam {
         separator: attr(el, 'separator') ?? ',',
         extra: extra(['multiple', 'display', 'separator', 'dynamic_options']),
       };
-    case 'data_column':
+    case 'data_column': {
+      const acceptDefault = boolAttr(el, 'accept_default', false);
       return {
         ...base,
         type,
+        // `default_value` is the legacy spelling of `value`.
+        value: base.value ?? attr(el, 'default_value'),
+        optional: base.optional || acceptDefault,
         dataRef: requireAttr(el, 'data_ref'),
         multiple: boolAttr(el, 'multiple', false),
+        acceptDefault,
         useHeaderNames: boolAttr(el, 'use_header_names', false),
         numerical: boolAttr(el, 'numerical', false),
         forceSelect: boolAttr(el, 'force_select', true),
-        extra: extra(['data_ref', 'multiple', 'use_header_names', 'numerical', 'force_select']),
+        extra: extra(['data_ref', 'multiple', 'accept_default', 'default_value', 'use_header_names', 'numerical', 'force_select']),
       };
+    }
     case 'data':
       return {
         ...base,
