@@ -4,6 +4,7 @@
  * their `{values: [{src, id}]}` reference as given, since the form only echoes them.
  */
 import type { ConditionalInput, RepeatInput, SectionInput, ToolInput, ToolOutput, ToolParam, ToolSource } from '../tools/model.ts';
+import { initialColumn } from '../tools/parameters/state.ts';
 
 export interface ToolSummaryInfo {
   section: { id: string; name: string } | null;
@@ -74,7 +75,7 @@ export function paramDefault(p: ToolParam): Json {
       return p.optional ? null : (p.options[0]?.value ?? null);
     }
     case 'data_column':
-      return p.value ?? (!p.optional && !p.multiple ? '1' : null);
+      return initialColumn(p) ?? null;
     case 'data':
     case 'data_collection':
       return null;

@@ -245,13 +245,16 @@ async function convertSelect(param: SelectParam, raw: unknown, ctx: StateContext
 }
 
 /**
- * A missing column is, as in Galaxy, the tool's `value`; else column 1 when the parameter has
- * `accept_default` or must have one column (Galaxy's first legal option); else none.
+ * Galaxy's initial value of a column parameter, as a form shows it: the tool's `value`, else the
+ * first column when the parameter must have exactly one; else none.
  */
+export function initialColumn(param: DataColumnParam): string | undefined {
+  return param.value ?? (!param.optional && !param.multiple ? '1' : undefined);
+}
+
+/** A column left out of a run: the initial value, or column 1 under `accept_default`, as in Galaxy. */
 function defaultColumn(param: DataColumnParam): string | undefined {
-  if (param.value !== undefined) return param.value;
-  if (param.acceptDefault || (!param.optional && !param.multiple)) return '1';
-  return undefined;
+  return initialColumn(param) ?? (param.acceptDefault ? '1' : undefined);
 }
 
 function convertDataColumn(param: DataColumnParam, raw: unknown): string | string[] | null {
