@@ -1,12 +1,7 @@
 /**
  * One `listNamespacedJob` answers the status of every Kubernetes Job a worker process is
- * watching in a namespace.
- *
- * Each running job has its own job.monitor task polling every few seconds, and a worker runs
- * many of them at once: one GET per Job per poll grows with the number of running jobs and
- * loads the API server for nothing. Calls that arrive while a listing of the same namespace and
- * selector is fresh or in flight share it. A Job missing from it (created after the listing,
- * created before the destination label existed, or gone) is read by name by the caller.
+ * watching in a namespace (why: ../shared-listing.ts). A Job missing from it (created after the
+ * listing, created before the destination label existed, or gone) is read by name by the caller.
  */
 import type { V1Job } from '@kubernetes/client-node';
 import type { KubeClient } from './client.ts';
